@@ -1,0 +1,76 @@
+# dialoog — the two commands a newcomer needs: `make run` and `make test`.
+# Everything installs into .venv and node_modules; stamps make a second run fast.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: run test lint typecheck format install static migrate seed messages lock bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+# Reinstall only when the lock file changes.
+$(VENV)/.installed: requirements-dev.lock | $(BIN)/python
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements-dev.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.built: node_modules/.installed scripts/build-static.mjs
+	npm run --silent build
+	touch $@
+
+install: $(VENV)/.installed static/vendor/.built
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: static seed
+	@echo ""
+	@echo "  dialoog runs on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
+	@echo ""
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+test: install lint typecheck
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the Dutch and English message catalogues (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale nl --locale en --no-location --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
+
+# Re-pin the dependencies from pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles var

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Board, Membership, School, Team, User
+
+
+class MembershipInline(admin.TabularInline[Membership, User]):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["school", "board", "team"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "language", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "language", "memberships__role"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["date_joined", "last_login"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name", "language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
+    )
+
+
+class TeamInline(admin.TabularInline[Team, School]):
+    model = Team
+    extra = 0
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin[Board]):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin[School]):
+    list_display = ["name", "board", "region", "created_at"]
+    list_filter = ["region", "board"]
+    search_fields = ["name", "board__name"]
+    inlines = [TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin[Team]):
+    list_display = ["name", "school"]
+    list_filter = ["school"]
+    search_fields = ["name", "school__name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    list_display = ["user", "role", "school", "board", "team", "invited_at"]
+    list_filter = ["role", "school", "board"]
+    search_fields = ["user__email", "user__full_name", "school__name"]
+    autocomplete_fields = ["user", "school", "board", "team"]
+    list_select_related = ["user", "school", "board", "team"]

@@ -1,0 +1,109 @@
+"""Build the demo school, so a newcomer sees every screen with data. Safe to run again: it
+finds what is already there instead of adding a second copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from dialoog.models import Board, Membership, School, Team, User
+
+DEMO_PASSWORD = "dialoog-demo"  # noqa: S105 - a published demo login, never for production
+
+LEADER = ("leider@regenboog.test", "Marieke Bakker")
+BOARD_ADMIN = ("bestuur@regenboog.test", "Henk Visser")
+ADMIN = ("admin@regenboog.test", "Beheerder")
+TEACHERS = [
+    ("Onderbouw", "Anouk de Vries"),
+    ("Onderbouw", "Bram Jansen"),
+    ("Onderbouw", "Chantal Mulder"),
+    ("Onderbouw", "Daan Smit"),
+    ("Onderbouw", "Esra Yilmaz"),
+    ("Onderbouw", "Fleur van Dijk"),
+    ("Bovenbouw", "Gijs de Boer"),
+    ("Bovenbouw", "Hanna Peters"),
+    ("Bovenbouw", "Imre Hendriks"),
+    ("Bovenbouw", "Joyce van Leeuwen"),
+    ("Bovenbouw", "Karim El Amrani"),
+    ("Bovenbouw", "Lotte Dekker"),
+]
+OTHER_LEADER = ("leider@kompas.test", "Pieter de Graaf")
+
+
+def teacher_email(index: int) -> str:
+    return f"leerkracht{index}@regenboog.test"
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo school with a leader and 12 teachers."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
+        board, _ = Board.objects.get_or_create(
+            slug="stichting-samen-leren", defaults={"name": "Stichting Samen Leren"}
+        )
+        school, _ = School.objects.get_or_create(
+            slug="de-regenboog",
+            defaults={"name": "OBS De Regenboog", "board": board, "region": "midden"},
+        )
+        teams = {
+            name: Team.objects.get_or_create(school=school, name=name)[0]
+            for name in ("Onderbouw", "Bovenbouw")
+        }
+        leader = self._person(*LEADER)
+        self._member(leader, school, Membership.Role.LEADER)
+        for index, (team, name) in enumerate(TEACHERS, start=1):
+            teacher = self._person(teacher_email(index), name)
+            self._member(teacher, school, Membership.Role.TEACHER, team=teams[team])
+        board_admin = self._person(*BOARD_ADMIN)
+        Membership.objects.get_or_create(
+            user=board_admin, board=board, role=Membership.Role.BOARD_ADMIN
+        )
+        admin = self._person(*ADMIN)
+        if not admin.is_staff:
+            admin.is_staff = admin.is_superuser = True
+            admin.save(update_fields=["is_staff", "is_superuser"])
+
+        # A second school of another board: shows that schools never see each other.
+        other_board, _ = Board.objects.get_or_create(
+            slug="stichting-het-kompas", defaults={"name": "Stichting Het Kompas"}
+        )
+        other, _ = School.objects.get_or_create(
+            slug="het-kompas",
+            defaults={"name": "CBS Het Kompas", "board": other_board, "region": "noord"},
+        )
+        Team.objects.get_or_create(school=other, name="Team")
+        self._member(self._person(*OTHER_LEADER), other, Membership.Role.LEADER)
+
+        if not quiet:
+            self.stdout.write(self.style.SUCCESS("Demo school ready: OBS De Regenboog"))
+            self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")
+            self.stdout.write(f"  school leader : {LEADER[0]}")
+            self.stdout.write(f"  teacher       : {teacher_email(1)} … {teacher_email(12)}")
+            self.stdout.write(f"  board admin   : {BOARD_ADMIN[0]}")
+            self.stdout.write(f"  back office   : {ADMIN[0]}  (/admin/)")
+            self.stdout.write(f"  other school  : {OTHER_LEADER[0]}")
+
+    def _person(self, email: str, name: str) -> User:
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _member(
+        self, user: User, school: School, role: str, *, team: Team | None = None
+    ) -> Membership:
+        membership, _ = Membership.objects.get_or_create(
+            user=user, school=school, role=role, defaults={"team": team}
+        )
+        return membership

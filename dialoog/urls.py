@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allauth.mfa.totp import views as totp_views
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
+
+from . import views
+from .adapters import may_use_two_factor
+
+
+def _leaders_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Two-factor set-up is offered to leaders, facilitators, board admins and staff."""
+
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.user.is_authenticated and not may_use_two_factor(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+school_patterns: list[URLPattern | URLResolver] = [
+    path("", views.dashboard, name="dashboard"),
+    path("me/", views.teacher_home, name="teacher_home"),
+    path("people/", views.people, name="people"),
+    path("people/import/", views.people_import, name="people_import"),
+    path("teams/add/", views.team_add, name="team_add"),
+    path("interventions/", include("interventions.school_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("profile/", views.profile, name="profile"),
+    path(
+        "accounts/2fa/totp/activate/",
+        _leaders_only(totp_views.activate_totp),
+        name="mfa_activate_totp",
+    ),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("model/", include("interventions.urls")),
+    path("s/<slug:school_slug>/", include(school_patterns)),
+]

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_stubs_ext import StrOrPromise
+
+from .celery import app as celery_app
+from .forms import ProfileForm, TeacherCsvForm, TeacherForm, TeamForm, submitted
+from .models import Membership, School, Team, User
+from .tasks import send_welcome_email
+from .tenancy import AuthedRequest, school_view
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to where their work is: a leader to the dashboard, a teacher to
+    their own page; someone with several schools picks one."""
+    schools = list(School.objects.for_user(request.user))
+    if len(schools) == 1:
+        school = schools[0]
+        name = "dashboard" if request.user.is_leader_of(school) else "teacher_home"  # type: ignore[union-attr]
+        return redirect(name, school_slug=school.slug)
+    led = set(School.objects.led_by(request.user).values_list("pk", flat=True))
+    return render(request, "dialoog/home.html", {"schools": schools, "led": led})
+
+
+@dataclass
+class CycleStep:
+    key: str
+    title: StrOrPromise
+    status: str  # "ready", "todo" or "not_started"; drives the badge colour
+    detail: StrOrPromise
+    url: str | None = None
+
+    STATES = {
+        "ready": _("Ready"),
+        "todo": _("To do"),
+        "not_started": _("Not started"),
+    }
+
+    @property
+    def state(self) -> str:
+        return str(self.STATES[self.status])
+
+
+@school_view(lead=True)
+@require_GET
+def dashboard(request: HttpRequest, school: School) -> HttpResponse:
+    counts = Membership.objects.filter(school=school).aggregate(
+        teachers=Count("pk", filter=Q(role=Membership.Role.TEACHER)),
+        without_team=Count("pk", filter=Q(role=Membership.Role.TEACHER, team__isnull=True)),
+    )
+    teams = Team.objects.filter(school=school).count()
+    teachers = counts["teachers"]
+    not_yet = "not_started"
+    steps = [
+        CycleStep(
+            "team",
+            _("Team"),
+            "ready" if teachers else "todo",
+            ngettext("%(n)s teacher", "%(n)s teachers", teachers) % {"n": teachers}
+            + " · "
+            + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
+        ),
+        CycleStep(
+            "round", _("Questionnaire round"), not_yet, _("Every teacher answers anonymously.")
+        ),
+        CycleStep(
+            "results", _("Results"), not_yet, _("Where the dialogue stalls and where tension sits.")
+        ),
+        CycleStep("interviews", _("Interviews"), not_yet, _("One conversation per teacher.")),
+        CycleStep("focus", _("Focus group"), not_yet, _("The team reads its results together.")),
+        CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
+        CycleStep("nudges", _("Nudges"), not_yet, _("Reminders that keep the conversation going.")),
+    ]
+    return render(
+        request,
+        "dialoog/dashboard.html",
+        {"school": school, "steps": steps, "counts": counts, "team_count": teams},
+    )
+
+
+@school_view(lead=False)
+@require_GET
+def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
+    membership = (
+        Membership.objects.filter(school=school, user=request.user).select_related("team").first()
+    )
+    return render(
+        request, "dialoog/teacher_home.html", {"school": school, "membership": membership}
+    )
+
+
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def people(request: HttpRequest, school: School) -> HttpResponse:
+    form = TeacherForm(**submitted(request), school=school)
+    if request.method == "POST" and form.is_valid():
+        membership = form.save()
+        send_welcome_email.delay_on_commit(membership.pk)
+        messages.success(
+            request,
+            _("%(name)s was added; an e-mail with how to log in is on its way.")
+            % {"name": membership.user},
+        )
+        return redirect("people", school_slug=school.slug)
+    memberships = (
+        Membership.objects.filter(school=school)
+        .select_related("user", "team")
+        .order_by("role", "team__name", "user__full_name")
+    )
+    return render(
+        request,
+        "dialoog/people.html",
+        {
+            "school": school,
+            "form": form,
+            "memberships": memberships,
+            "team_form": TeamForm(school=school),
+        },
+    )
+
+
+@school_view(lead=True)
+@require_http_methods(["POST"])
+def team_add(request: HttpRequest, school: School) -> HttpResponse:
+    form = TeamForm(request.POST, school=school)
+    if form.is_valid():
+        team = form.save()
+        messages.success(request, _("Team %(name)s was added.") % {"name": team.name})
+    else:
+        for error in form.errors.get("name", []):
+            messages.error(request, str(error))
+    return redirect("people", school_slug=school.slug)
+
+
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def people_import(request: HttpRequest, school: School) -> HttpResponse:
+    form = TeacherCsvForm(**submitted(request), school=school)
+    if request.method == "POST" and form.is_valid():
+        created = form.save()
+        for membership in created:
+            if membership.invited_at is None:
+                send_welcome_email.delay_on_commit(membership.pk)
+        messages.success(
+            request,
+            ngettext("%(n)s teacher was imported.", "%(n)s teachers were imported.", len(created))
+            % {"n": len(created)},
+        )
+        if form.result.already_there:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)s person was already on the list and was left as is.",
+                    "%(n)s people were already on the list and were left as they are.",
+                    len(form.result.already_there),
+                )
+                % {"n": len(form.result.already_there)},
+            )
+        return redirect("people", school_slug=school.slug)
+    return render(
+        request,
+        "dialoog/people_import.html",
+        {"school": school, "form": form, "result": form.result},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(**submitted(request), instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Your profile was saved."))
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        return response
+    return render(request, "dialoog/profile.html", {"form": form})
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT)
+        return True
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database, broker = _database_ok(), _broker_ok()
+    ok = database and broker
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "error",
+            "database": "ok" if database else "down",
+            "broker": "ok" if broker else "down",
+        },
+        status=200 if ok else 503,
+    )
+
+
+@require_http_methods(["POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, and for a logged-in person also their saved preference,
+    so e-mails follow the language they read the app in."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

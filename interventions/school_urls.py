@@ -1,0 +1,13 @@
+"""Catalogue pages that belong to one school: the interventions a school adds itself."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("new/", views.own_intervention_new, name="own_intervention_new"),
+    path("<int:pk>/edit/", views.own_intervention_edit, name="own_intervention_edit"),
+    path("<int:pk>/delete/", views.own_intervention_delete, name="own_intervention_delete"),
+]

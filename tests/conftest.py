@@ -1,0 +1,97 @@
+"""Personas: a leader and a teacher of one school, and an outsider who leads another school.
+
+Services: with REQUIRE_SERVICES=1 (CI), a test that needs Redis, PostgreSQL or the browser
+fails instead of skipping when the service is missing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from dialoog.models import Membership, School, Team, User
+
+from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service is missing, unless CI demands every service (then fail)."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Rate limits of allauth live in the cache; each test starts from zero.
+    cache.clear()
+
+
+@pytest.fixture
+def school(db: None) -> School:
+    return SchoolFactory.create(name="OBS De Linde")
+
+
+@pytest.fixture
+def team(school: School) -> Team:
+    return TeamFactory.create(school=school, name="Onderbouw")
+
+
+@pytest.fixture
+def leader(school: School) -> User:
+    user = UserFactory.create(email="leader@linde.test", full_name="Lies Leider")
+    MembershipFactory.create(user=user, school=school, role=Membership.Role.LEADER)
+    return user
+
+
+@pytest.fixture
+def teacher(school: School, team: Team) -> User:
+    user = UserFactory.create(email="teacher@linde.test", full_name="Tim Leerkracht")
+    MembershipFactory.create(user=user, school=school, role=Membership.Role.TEACHER, team=team)
+    return user
+
+
+@pytest.fixture
+def other_school(db: None) -> School:
+    return SchoolFactory.create(name="CBS De Eik")
+
+
+@pytest.fixture
+def outsider(other_school: School) -> User:
+    user = UserFactory.create(email="outsider@eik.test", full_name="Otto Buiten")
+    MembershipFactory.create(user=user, school=other_school, role=Membership.Role.LEADER)
+    return user
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run inline in ordinary tests; tests marked ``celery_worker`` use a real worker."""
+    from dialoog.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+        app.conf.task_eager_propagates = False

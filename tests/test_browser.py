@@ -1,0 +1,258 @@
+"""Browser tests: a real Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against
+pytest-django's live server. They walk the paths a school leader and a teacher take: log in,
+switch language, read the model, log in with an e-mailed code, and use the keyboard.
+
+Run only these with `pytest -m browser`. Screenshots for humans land in test-results/."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from .conftest import need
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
+
+LEADER_EMAIL = "leider@regenboog.test"
+TEACHER_EMAIL = "leerkracht1@regenboog.test"
+DEMO_PASSWORD = "dialoog-demo"
+SCHOOL_NAME = "OBS De Regenboog"
+DASHBOARD_PATH = "/s/de-regenboog/"
+TEACHER_PATH = "/s/de-regenboog/me/"
+
+# The UI chrome may not be translated into Dutch yet; the login button is the one string we
+# match, in either language. While locale/nl has no "Log in", Django's own Dutch catalogue
+# supplies "Aanmelden", so that is accepted too.
+LOGIN_BUTTON = re.compile(r"^\s*(Inloggen|Aanmelden|Log in)\s*$")
+# allauth's login code: letters and digits, by default 8 of them shown as "XXXX-XXXX".
+LOGIN_CODE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", re.MULTILINE)
+
+# Every test here: a live server, committed data, and the catalogue of the data migration
+# restored after each flush (serialized_rollback).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _allow_sync_db_access_in_event_loop() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test thread; Django then refuses
+    database access there (the flush after each test too) unless told it is safe."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_allow_sync_db_access_in_event_loop: None) -> Iterator[Browser]:
+    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    # No Accept-Language from the browser decides the language: Dutch is the app's default.
+    ctx = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def demo(live_server: Any, settings: Any) -> str:
+    """The demo school (leader, 12 teachers) committed, so the live server sees it.
+    Returns the server's base URL."""
+    # seed_demo hashes 16 passwords; the slow default hasher would cost seconds per test.
+    # The live server runs in this process, so it checks logins with the same fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", quiet=True)
+    return str(live_server.url)
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def log_in(page: Page, base_url: str, email: str = LEADER_EMAIL) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=LOGIN_BUTTON).click()
+
+
+def expect_dashboard(page: Page) -> None:
+    expect(page).to_have_url(re.compile(re.escape(DASHBOARD_PATH) + r"$"))
+    expect(page.locator("h1")).to_contain_text(SCHOOL_NAME)
+
+
+def expect_language(page: Page, code: str) -> None:
+    expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_mail(to: str, timeout: float = 5.0) -> mail.EmailMessage:
+    """The live server sends in another thread of this process; locmem's outbox is shared."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(mail.outbox):
+            if to in message.to:
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no e-mail to {to}; outbox: {[m.to for m in mail.outbox]}")
+
+
+# --- Tests ------------------------------------------------------------------------------------
+
+
+def test_leader_logs_in_and_reaches_the_dashboard(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/accounts/login/")
+    expect_language(page, "nl")
+
+    page.locator("input[name=login]").fill(LEADER_EMAIL)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=LOGIN_BUTTON).click()
+
+    expect_dashboard(page)
+    expect_language(page, "nl")
+    screenshot(page, "leader-dashboard")
+
+
+def test_leader_switches_to_english_and_back(page: Page, demo: str) -> None:
+    log_in(page, demo)
+    expect_dashboard(page)
+
+    page.get_by_test_id("lang-en").click()
+    expect_language(page, "en")
+    expect_dashboard(page)  # the switch brings you back where you were
+
+    page.get_by_test_id("model-link").click()
+    expect(page).to_have_url(re.compile(r"/model/$"))
+    expect_language(page, "en")
+    expect(page.get_by_test_id("theme-professionele-dialoog")).to_contain_text(
+        "Professional dialogue"
+    )
+    expect(page.get_by_test_id("theme-collectief-leren")).to_contain_text("Collective learning")
+
+    page.get_by_test_id("lang-nl").click()
+    expect(page).to_have_url(re.compile(r"/model/$"))
+    expect_language(page, "nl")
+    expect(page.get_by_test_id("theme-professionele-dialoog")).to_contain_text(
+        "De professionele dialoog"
+    )
+    expect(page.get_by_test_id("theme-collectief-leren")).to_contain_text("Collectief leren")
+
+
+def test_leader_opens_the_model_and_a_theme_page(page: Page, demo: str) -> None:
+    log_in(page, demo)
+    expect_dashboard(page)
+
+    # One click from the dashboard to the model, a second one to a theme's interventions.
+    page.get_by_test_id("model-link").click()
+    expect(page).to_have_url(re.compile(r"/model/$"))
+    for slug in (
+        "professionele-dialoog",
+        "professionele-ontwikkeling",
+        "collectief-leren",
+        "professionele-leergemeenschap",
+    ):
+        expect(page.get_by_test_id(f"theme-{slug}")).to_be_visible()
+    for number in range(1, 6):
+        expect(page.get_by_test_id(f"recommendation-{number}")).to_be_visible()
+    screenshot(page, "model")
+
+    page.get_by_test_id("theme-collectief-leren").click()
+    expect(page).to_have_url(re.compile(r"/model/themes/collectief-leren/$"))
+    expect(page.locator("h1")).to_contain_text("Collectief leren")
+    interventions = page.get_by_test_id("interventions").locator(":scope > li")
+    expect(interventions).to_have_count(6)
+    expect(page.get_by_test_id("interventions")).to_contain_text(
+        "signaleert spanningen en maakt deze bespreekbaar."
+    )
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/model/$"))
+    recommendation = page.get_by_test_id("recommendation-1")
+    title = recommendation.inner_text().strip()
+    assert title, "recommendation 1 has no title on the model page"
+    recommendation.click()
+    expect(page).to_have_url(re.compile(r"/model/recommendations/1/$"))
+    expect(page.locator("h1")).to_have_text(title)
+
+
+def test_teacher_logs_in_with_an_emailed_code(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/accounts/login/")
+    page.get_by_test_id("login-by-code").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/code/$"))
+
+    mail.outbox.clear()
+    email = page.locator("input[name=email]")
+    email.fill(TEACHER_EMAIL)
+    email.press("Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/login/code/confirm/$"))
+
+    message = wait_for_mail(TEACHER_EMAIL)
+    body = str(message.body)
+    found = LOGIN_CODE.search(body)
+    assert found, f"no login code in the e-mail:\n{body}"
+    code = found.group(1)
+    assert len(code.replace("-", "")) >= 6
+
+    field = page.locator("input[name=code]")
+    field.fill(code)
+    field.press("Enter")
+
+    expect(page).to_have_url(re.compile(re.escape(TEACHER_PATH) + r"$"))
+    expect(page.locator("main#main")).to_contain_text(SCHOOL_NAME)
+
+
+def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/accounts/login/")
+    skip_link = page.locator('a[href="#main"]')
+
+    page.keyboard.press("Tab")
+    expect(skip_link).to_be_focused()
+    box = skip_link.bounding_box()  # visually hidden (1x1 px) until it has focus
+    assert box is not None and box["width"] > 1 and box["height"] > 1, box
+
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/accounts/login/#main$"))

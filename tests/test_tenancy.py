@@ -1,0 +1,174 @@
+"""Every URL of the project, visited by someone from another school, must refuse and change
+nothing. URL patterns are enumerated from the resolver, so a new view is covered the day it is
+written: a pattern whose arguments this test does not know how to fill makes it fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dialoog.models import Membership, School, Team, User
+from interventions.models import Intervention, Theme
+
+from .factories import MembershipFactory, TeamFactory, UserFactory
+
+# Patterns that are not school data, each with the reason it is safe for anyone logged in.
+NOT_TENANT_DATA = {
+    "home": "redirects to the user's own school",
+    "healthz": "public health check, no data",
+    "set_language": "sets the visitor's own language",
+    "profile": "the user's own profile",
+    "interventions:model": "the published catalogue; own interventions filtered per user",
+    "interventions:theme": "the published catalogue; own interventions filtered per user",
+    "interventions:recommendation": "the published catalogue",
+}
+# Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
+# admin is for staff only (checked below as well).
+THIRD_PARTY_PREFIXES = ("accounts/", "admin/")
+
+
+def walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        else:
+            yield prefix + str(entry.pattern), namespace + (entry.name or ""), entry
+
+
+def all_patterns() -> list[tuple[str, str, URLPattern]]:
+    return list(walk(get_resolver().url_patterns))
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every project model, to prove that nothing changed."""
+    state = {}
+    for app_label in ("dialoog", "interventions", "surveys"):
+        for model in apps.get_app_config(app_label).get_models():
+            state[model._meta.label] = sorted(
+                tuple(row) for row in model._default_manager.order_by("pk").values_list()
+            )
+    return state
+
+
+@pytest.fixture
+def victim_school(db: None) -> dict[str, Any]:
+    """School A with some of everything, all reachable only by its own people."""
+    from .factories import SchoolFactory
+
+    school = SchoolFactory.create(name="Slachtofferschool")
+    team = TeamFactory.create(school=school)
+    teacher = UserFactory.create(email="victim-teacher@a.test")
+    MembershipFactory.create(user=teacher, school=school, team=team)
+    own = Intervention.objects.create(
+        theme=Theme.objects.get(number=3), number=1, school=school, text_nl="Eigen interventie"
+    )
+    return {"school": school, "team": team, "intervention": own}
+
+
+def fill(pattern: str, kwargs_names: list[str], victim: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Callable[[], Any]] = {
+        "school_slug": lambda: victim["school"].slug,
+        "pk": lambda: victim["intervention"].pk,
+    }
+    unknown = [name for name in kwargs_names if name not in values]
+    if unknown:
+        pytest.fail(
+            f"The tenancy test cannot fill {unknown} in '{pattern}'. Teach it which object of "
+            "school A belongs there (in fill()), so the new view is covered."
+        )
+    return {name: values[name]() for name in kwargs_names}
+
+
+def concrete(pattern: str, kwargs: dict[str, Any]) -> str:
+    import re
+
+    def sub(match: re.Match[str]) -> str:
+        return str(kwargs[match.group(2)])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, pattern)
+
+
+def test_every_school_url_refuses_another_schools_user(
+    client: Client, victim_school: dict[str, Any], outsider: User
+) -> None:
+    client.force_login(outsider)
+    checked = []
+    for pattern, name, entry in all_patterns():
+        if name in NOT_TENANT_DATA or pattern.startswith(THIRD_PARTY_PREFIXES):
+            continue
+        if "<" not in pattern:
+            pytest.fail(f"'{pattern}' ({name}) takes no school: classify it in NOT_TENANT_DATA")
+        kwargs_names = list(entry.pattern.converters)
+        outer = [n for n in ("school_slug",) if f"<slug:{n}>" in pattern]
+        url = concrete(pattern, fill(pattern, outer + kwargs_names, victim_school))
+        before = snapshot()
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, {"name": "x", "text_nl": "gekaapt"})
+            assert response.status_code in (403, 404, 405), (method, url, response.status_code)
+        assert snapshot() == before, f"{url} changed data for an outsider"
+        checked.append(url)
+    assert len(checked) >= 7, checked
+
+
+def test_every_school_url_sends_anonymous_visitors_to_login(
+    client: Client, victim_school: dict[str, Any]
+) -> None:
+    for pattern, name, entry in all_patterns():
+        if name in NOT_TENANT_DATA or pattern.startswith(THIRD_PARTY_PREFIXES):
+            continue
+        names = [n for n in ("school_slug",) if f"<slug:{n}>" in pattern]
+        url = concrete(
+            pattern, fill(pattern, names + list(entry.pattern.converters), victim_school)
+        )
+        before = snapshot()
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (302, 405), (method, url, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/")
+        assert snapshot() == before
+
+
+def test_a_teacher_cannot_reach_leader_pages_of_their_own_school(
+    client: Client, school: School, teacher: User, team: Team
+) -> None:
+    client.force_login(teacher)
+    for name in ("", "people/", "people/import/", "teams/add/", "interventions/new/"):
+        url = f"/s/{school.slug}/{name}"
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"name": "Nieuw"}).status_code in (404, 405), url
+    assert not Team.objects.filter(name="Nieuw").exists()
+
+
+def test_the_admin_is_closed_to_school_users(client: Client, leader: User) -> None:
+    client.force_login(leader)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_a_board_admin_reaches_every_school_of_the_board_and_no_other(
+    client: Client, school: School, other_school: School
+) -> None:
+    admin = UserFactory.create()
+    Membership.objects.create(user=admin, board=school.board, role=Membership.Role.BOARD_ADMIN)
+    client.force_login(admin)
+    assert client.get(f"/s/{school.slug}/").status_code == 200
+    assert client.get(f"/s/{other_school.slug}/").status_code == 404
+
+
+def test_own_interventions_of_another_school_stay_hidden_on_catalogue_pages(
+    client: Client, victim_school: dict[str, Any], outsider: User
+) -> None:
+    client.force_login(outsider)
+    response = client.get("/model/themes/collectief-leren/")
+    assert response.status_code == 200
+    assert "Eigen interventie" not in response.content.decode()
