@@ -42,7 +42,7 @@ run: static seed
 	@echo ""
 	@echo "  dialoog runs on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 lint: install
 	$(BIN)/ruff check .
