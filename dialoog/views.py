@@ -103,6 +103,21 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
     )
 
 
+def _people_page(
+    request: HttpRequest, school: School, *, form: TeacherForm, team_form: TeamForm
+) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(school=school)
+        .select_related("user", "team")
+        .order_by("role", "team__name", "user__full_name")
+    )
+    return render(
+        request,
+        "dialoog/people.html",
+        {"school": school, "form": form, "memberships": memberships, "team_form": team_form},
+    )
+
+
 @school_view(lead=True)
 @require_http_methods(["GET", "POST"])
 def people(request: HttpRequest, school: School) -> HttpResponse:
@@ -116,34 +131,18 @@ def people(request: HttpRequest, school: School) -> HttpResponse:
             % {"name": membership.user},
         )
         return redirect("people", school_slug=school.slug)
-    memberships = (
-        Membership.objects.filter(school=school)
-        .select_related("user", "team")
-        .order_by("role", "team__name", "user__full_name")
-    )
-    return render(
-        request,
-        "dialoog/people.html",
-        {
-            "school": school,
-            "form": form,
-            "memberships": memberships,
-            "team_form": TeamForm(school=school),
-        },
-    )
+    return _people_page(request, school, form=form, team_form=TeamForm(school=school))
 
 
 @school_view(lead=True)
 @require_http_methods(["POST"])
 def team_add(request: HttpRequest, school: School) -> HttpResponse:
-    form = TeamForm(request.POST, school=school)
-    if form.is_valid():
-        team = form.save()
+    team_form = TeamForm(**submitted(request), school=school)
+    if team_form.is_valid():
+        team = team_form.save()
         messages.success(request, _("Team %(name)s was added.") % {"name": team.name})
-    else:
-        for error in form.errors.get("name", []):
-            messages.error(request, str(error))
-    return redirect("people", school_slug=school.slug)
+        return redirect("people", school_slug=school.slug)
+    return _people_page(request, school, form=TeacherForm(school=school), team_form=team_form)
 
 
 @school_view(lead=True)

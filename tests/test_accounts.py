@@ -135,3 +135,12 @@ def test_the_profile_form_refuses_an_empty_name(client: Client, leader: User) ->
     client.post("/profile/", {"full_name": "Lies de Leider", "language": "en"})
     leader.refresh_from_db()
     assert (leader.full_name, leader.language) == ("Lies de Leider", "en")
+
+
+def test_an_english_browser_still_gets_dutch_until_the_switch_is_used(
+    client: Client, db: None
+) -> None:
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="nl">' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert '<html lang="en">' in client.get("/accounts/login/").content.decode()
