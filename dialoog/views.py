@@ -83,7 +83,9 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         CycleStep("interviews", _("Interviews"), not_yet, _("One conversation per teacher.")),
         CycleStep("focus", _("Focus group"), not_yet, _("The team reads its results together.")),
         CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
-        CycleStep("nudges", _("Nudges"), not_yet, _("Reminders that keep the conversation going.")),
+        CycleStep(
+            "nudges", _("Reminders"), not_yet, _("Reminders that keep the conversation going.")
+        ),
     ]
     return render(
         request,

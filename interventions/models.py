@@ -19,7 +19,7 @@ class Theme(models.Model):
     class Kind(models.TextChoices):
         # The central theme is the "how" (the way we hold the professional dialogue);
         # the three topics are the "why" (what the dialogue is needed for).
-        CENTRAL = "central", _("Central theme (the how)")
+        CENTRAL = "central", _("Central theme")
         TOPIC = "topic", _("Topic (the why)")
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)

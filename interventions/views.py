@@ -89,7 +89,7 @@ def own_intervention_new(request: HttpRequest, school: School) -> HttpResponse:
         intervention = form.save()
         messages.success(
             request,
-            _("Your intervention was added to the catalogue of %(school)s.") % {"school": school},
+            _("Your intervention was added for %(school)s.") % {"school": school},
         )
         return redirect(intervention.theme.get_absolute_url())
     return render(

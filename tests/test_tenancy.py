@@ -68,7 +68,10 @@ def victim_school(db: None) -> dict[str, Any]:
     teacher = UserFactory.create(email="victim-teacher@a.test")
     MembershipFactory.create(user=teacher, school=school, team=team)
     own = Intervention.objects.create(
-        theme=Theme.objects.get(number=3), number=1, school=school, text_nl="Eigen interventie"
+        theme=Theme.objects.get(number=3),
+        number=1,
+        school=school,
+        text_nl="Geheime aanpak van de slachtofferschool",
     )
     return {"school": school, "team": team, "intervention": own}
 
@@ -171,4 +174,4 @@ def test_own_interventions_of_another_school_stay_hidden_on_catalogue_pages(
     client.force_login(outsider)
     response = client.get("/model/themes/collectief-leren/")
     assert response.status_code == 200
-    assert "Eigen interventie" not in response.content.decode()
+    assert "Geheime aanpak van de slachtofferschool" not in response.content.decode()
