@@ -140,6 +140,30 @@ def test_every_school_url_sends_anonymous_visitors_to_login(
         assert snapshot() == before
 
 
+def test_third_party_urls_change_no_school_data_for_an_outsider(
+    client: Client, victim_school: dict[str, Any], outsider: User
+) -> None:
+    """allauth's and the admin's URLs act on the visitor's own account or need staff; called
+    by an outsider with placeholder arguments they must not fail nor touch school data."""
+    import re
+
+    client.force_login(outsider)
+    before = snapshot()
+    visited = 0
+    for pattern, name, _entry in all_patterns():
+        if not pattern.startswith(THIRD_PARTY_PREFIXES) or name == "account_logout":
+            continue
+        url = "/" + re.sub(r"<(?:(\w+):)?(\w+)>", "1", pattern).replace("^", "").replace("$", "")
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code < 500, (method, url, response.status_code)
+            if pattern.startswith("admin/") and name not in ("admin:login", "admin:logout"):
+                assert response.status_code in (302, 404), (method, url)
+        visited += 1
+    assert snapshot() == before
+    assert visited > 20
+
+
 def test_a_teacher_cannot_reach_leader_pages_of_their_own_school(
     client: Client, school: School, teacher: User, team: Team
 ) -> None:
