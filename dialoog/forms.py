@@ -174,9 +174,8 @@ class TeacherCsvForm(forms.Form):
             self._text, school=self.school, create_teams=cleaned.get("create_teams", False)
         )
         if self.result.errors:
-            raise ValidationError(
-                gettext("Nothing was imported. Correct these lines and upload the file again.")
-            )
+            # The lines themselves are listed above the form (see people_import.html).
+            self.add_error("file", gettext("Correct the lines above and choose the file again."))
         return cleaned
 
     @transaction.atomic

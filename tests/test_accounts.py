@@ -144,3 +144,10 @@ def test_an_english_browser_still_gets_dutch_until_the_switch_is_used(
     assert '<html lang="nl">' in page
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert '<html lang="en">' in client.get("/accounts/login/").content.decode()
+
+
+def test_account_emails_greet_without_the_server_address(client: Client, teacher: User) -> None:
+    client.post("/accounts/login/code/", {"email": teacher.email})
+    body = str(mail.outbox[0].body)
+    assert body.startswith("Hallo,")
+    assert "testserver" not in body
