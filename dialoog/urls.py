@@ -29,6 +29,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("people/import/", views.people_import, name="people_import"),
     path("teams/add/", views.team_add, name="team_add"),
     path("interventions/", include("interventions.school_urls")),
+    path("rounds/", include("surveys.school_urls")),
 ]
 
 urlpatterns = [
@@ -45,4 +46,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("model/", include("interventions.urls")),
     path("s/<slug:school_slug>/", include(school_patterns)),
+    path("", include("surveys.urls")),
 ]

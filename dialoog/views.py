@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -74,9 +76,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
             + " · "
             + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
         ),
-        CycleStep(
-            "round", _("Questionnaire round"), not_yet, _("Every teacher answers anonymously.")
-        ),
+        _round_step(school),
         CycleStep(
             "results", _("Results"), not_yet, _("Where the dialogue stalls and where tension sits.")
         ),
@@ -91,6 +91,28 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         request,
         "dialoog/dashboard.html",
         {"school": school, "steps": steps, "counts": counts, "team_count": teams},
+    )
+
+
+def _round_step(school: School) -> CycleStep:
+    from surveys.anonymity import response_rate
+    from surveys.models import Round
+
+    url = reverse("rounds:rounds", kwargs={"school_slug": school.slug})
+    latest = Round.objects.for_school(school).select_related("team", "school").first()
+    if latest is None:
+        return CycleStep(
+            "round", _("Questionnaire round"), "todo", _("Every teacher answers anonymously."), url
+        )
+    done, invited = response_rate(latest)
+    status = latest.status(timezone.now())
+    detail = _("%(done)s of %(invited)s answered") % {"done": done, "invited": invited}
+    return CycleStep(
+        "round",
+        _("Questionnaire round"),
+        "ready" if status == Round.Status.CLOSED else "todo",
+        f"{latest.audience} · {latest.get_status_label(status)} · {detail}",
+        url,
     )
 
 

@@ -1,3 +1,514 @@
-"""Questionnaires, rounds, interviews and focus groups: filled in by later issues."""
+"""Questionnaires and rounds.
+
+Anonymity is designed into the tables: what a teacher submits (``Response``, ``Answer``,
+``OpenAnswer``) carries no user, no IP and no time at all, and random UUID keys so that not even
+the order of submission can be read back. The link to a person exists only while answering
+(``Invitation`` and its ``Draft``) and is cut in the transaction that stores the answers.
+What may be *shown* of the answers is decided in one place: ``surveys.anonymity``.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialoog.i18n import pick
+from dialoog.models import School, SchoolOwnedQuerySet, Team, User
+from interventions.models import Theme
+
+SCALE_MIN, SCALE_MAX = 1, 5
+
+
+class Block(models.TextChoices):
+    THEME = "theme", _("Theme")
+    CLIMATE = "climate", _("Dialogue climate")
+
+
+class QuestionnaireTemplate(models.Model):
+    """An editable questionnaire. Rounds never point here directly but at a frozen
+    ``QuestionnaireVersion``, so editing the template never changes past results."""
+
+    name_nl = models.CharField(_("name (Dutch)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    intro_nl = models.TextField(_("introduction (Dutch)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    is_active = models.BooleanField(_("available for new rounds"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("questionnaire template")
+        verbose_name_plural = _("questionnaire templates")
+        ordering = ["name_nl"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return pick(self, "name")
+
+    def content(self) -> dict[str, Any]:
+        """Everything a version freezes, in a stable order."""
+        items = [
+            {
+                "block": i.block,
+                "theme": i.theme.number if i.theme else None,
+                "order": i.order,
+                "text_nl": i.text_nl,
+                "text_en": i.text_en,
+                "leader_text_nl": i.leader_text_nl,
+                "leader_text_en": i.leader_text_en,
+                "reverse_scored": i.reverse_scored,
+            }
+            for i in self.items.select_related("theme")
+        ]
+        questions = [
+            {"order": q.order, "text_nl": q.text_nl, "text_en": q.text_en}
+            for q in self.open_questions.order_by("order")
+        ]
+        return {
+            "name_nl": self.name_nl,
+            "name_en": self.name_en,
+            "intro_nl": self.intro_nl,
+            "intro_en": self.intro_en,
+            "items": items,
+            "open_questions": questions,
+        }
+
+    @transaction.atomic
+    def freeze(self) -> QuestionnaireVersion:
+        """The version of the template as it is now: reused when nothing changed since the
+        last freeze, otherwise copied into a new version."""
+        content = self.content()
+        fingerprint = hashlib.sha256(
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        existing = self.versions.filter(fingerprint=fingerprint).first()
+        if existing is not None:
+            return existing
+        number = (self.versions.aggregate(n=models.Max("number"))["n"] or 0) + 1
+        version = QuestionnaireVersion.objects.create(
+            template=self,
+            number=number,
+            fingerprint=fingerprint,
+            name_nl=self.name_nl,
+            name_en=self.name_en,
+            intro_nl=self.intro_nl,
+            intro_en=self.intro_en,
+        )
+        themes = {t.number: t for t in Theme.objects.all()}
+        Item.objects.bulk_create(
+            Item(
+                version=version,
+                block=row["block"],
+                theme=themes.get(row["theme"]) if row["theme"] else None,
+                order=row["order"],
+                text_nl=row["text_nl"],
+                text_en=row["text_en"],
+                leader_text_nl=row["leader_text_nl"],
+                leader_text_en=row["leader_text_en"],
+                reverse_scored=row["reverse_scored"],
+            )
+            for row in content["items"]
+        )
+        OpenQuestion.objects.bulk_create(
+            OpenQuestion(
+                version=version, order=row["order"], text_nl=row["text_nl"], text_en=row["text_en"]
+            )
+            for row in content["open_questions"]
+        )
+        return version
+
+
+class ItemFields(models.Model):
+    block = models.CharField(_("block"), max_length=7, choices=Block.choices, default=Block.THEME)
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name=_("theme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_nl = models.CharField(_("statement (Dutch)"), max_length=300)
+    text_en = models.CharField(_("statement (English)"), max_length=300, blank=True)
+    leader_text_nl = models.CharField(
+        _("leader's version (Dutch)"),
+        max_length=300,
+        blank=True,
+        help_text=_("The statement as the leader answers it: how I think my team sees it."),
+    )
+    leader_text_en = models.CharField(_("leader's version (English)"), max_length=300, blank=True)
+    reverse_scored = models.BooleanField(
+        _("scored in reverse"),
+        default=False,
+        help_text=_("Agreeing is the unfavourable answer (e.g. 'things are left unsaid')."),
+    )
+
+    class Meta:
+        abstract = True
+        # "-block" puts "theme" before "climate": the four themes first, the climate last.
+        ordering = ["-block", "theme__number", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(block="theme", theme__isnull=False)
+                | Q(block="climate", theme__isnull=True),
+                name="%(class)s_theme_items_have_a_theme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return pick(self, "text")
+
+    @property
+    def leader_text(self) -> str:
+        return pick(self, "leader_text") or self.text
+
+    def favourable(self, value: int) -> int:
+        """The value on a scale where 5 is always the favourable end."""
+        return SCALE_MAX + SCALE_MIN - value if self.reverse_scored else value
+
+
+class TemplateItem(ItemFields):
+    template = models.ForeignKey(
+        QuestionnaireTemplate, on_delete=models.CASCADE, related_name="items"
+    )
+
+    class Meta(ItemFields.Meta):
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+
+
+class TemplateOpenQuestion(models.Model):
+    template = models.ForeignKey(
+        QuestionnaireTemplate, on_delete=models.CASCADE, related_name="open_questions"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_nl = models.CharField(_("question (Dutch)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("open question")
+        verbose_name_plural = _("open questions")
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.text_nl
+
+
+class QuestionnaireVersion(models.Model):
+    template = models.ForeignKey(
+        QuestionnaireTemplate, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    name_nl = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    intro_nl = models.TextField(blank=True)
+    intro_en = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="version_unique_number"),
+            models.UniqueConstraint(
+                fields=["template", "fingerprint"], name="version_unique_fingerprint"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_nl} v{self.number}"
+
+    @property
+    def name(self) -> str:
+        return pick(self, "name")
+
+    @property
+    def intro(self) -> str:
+        return pick(self, "intro")
+
+
+class Item(ItemFields):
+    """A statement as frozen in a version. Never edited after the version is made."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="items"
+    )
+
+    class Meta(ItemFields.Meta):
+        verbose_name = _("frozen statement")
+        verbose_name_plural = _("frozen statements")
+
+
+class OpenQuestion(models.Model):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="open_questions"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    text_nl = models.CharField(max_length=300)
+    text_en = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("frozen open question")
+        verbose_name_plural = _("frozen open questions")
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.text_nl
+
+    @property
+    def text(self) -> str:
+        return pick(self, "text")
+
+
+class RoundQuerySet(SchoolOwnedQuerySet):
+    def open(self, now: datetime) -> RoundQuerySet:
+        return self.filter(opens_at__lte=now, closes_at__gt=now)
+
+    def closed(self, now: datetime) -> RoundQuerySet:
+        return self.filter(closes_at__lte=now)
+
+    def upcoming(self, now: datetime) -> RoundQuerySet:
+        return self.filter(opens_at__gt=now)
+
+
+class Round(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="rounds")
+    # Empty for a round for the whole school.
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion,
+        verbose_name=_("questionnaire"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    threshold = models.PositiveSmallIntegerField(
+        _("anonymity threshold"), default=settings.ANONYMITY_THRESHOLD_DEFAULT
+    )
+    open_threshold = models.PositiveSmallIntegerField(
+        _("threshold for open answers"), default=settings.ANONYMITY_THRESHOLD_DEFAULT
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    leader_done = models.BooleanField(_("leader's view filled in"), default=False)
+
+    objects = RoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("questionnaire round")
+        verbose_name_plural = _("questionnaire rounds")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=3), name="round_threshold_at_least_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(open_threshold__gte=models.F("threshold")),
+                name="round_open_threshold_at_least_threshold",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audience} · {timezone.localtime(self.opens_at):%d-%m-%Y}"
+
+    @property
+    def audience(self) -> str:
+        return self.team.name if self.team else self.school.name
+
+    def status(self, now: datetime) -> str:
+        if now < self.opens_at:
+            return self.Status.PLANNED
+        if now < self.closes_at:
+            return self.Status.OPEN
+        return self.Status.CLOSED
+
+    def get_status_label(self, status: str) -> str:
+        return str(self.Status(status).label)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status(now) == self.Status.OPEN
+
+    def is_closed(self, now: datetime) -> bool:
+        return self.status(now) == self.Status.CLOSED
+
+    def has_opened(self, now: datetime) -> bool:
+        return now >= self.opens_at
+
+    def audience_members(self) -> models.QuerySet[User]:
+        """The teachers this round is for: the team's, or the whole school's."""
+        teachers = User.objects.filter(
+            memberships__school=self.school, memberships__role="teacher", is_active=True
+        )
+        if self.team_id:
+            teachers = teachers.filter(memberships__team=self.team)
+        return teachers.distinct()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(SchoolOwnedQuerySet):
+    school_path = "round__school"
+
+
+class Invitation(models.Model):
+    """A teacher's personal link to one round. Only the hash of the token is stored; ``done``
+    is a flag without a time, so it cannot be matched to the moment an answer arrived."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    done = models.BooleanField(default=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="invitation_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.round}"
+
+    def new_token(self) -> str:
+        """A fresh secret for the link; the old link stops working."""
+        token = secrets.token_urlsafe(24)
+        self.token_hash = hash_token(token)
+        return token
+
+
+class Draft(models.Model):
+    """Answers being given, saved as they are given. Linked to the invitation (so to a person)
+    only until submission, when it is deleted in the same transaction that stores them."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="draft")
+    # {"<item id>": 1..5 or 0 for "don't know"}
+    answers = models.JSONField(default=dict)
+    # {"<open question id>": "text"}
+    open_answers = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+
+    def __str__(self) -> str:
+        return f"draft {self.pk}"
+
+
+class Response(models.Model):
+    """One submitted questionnaire. Deliberately nothing but its round."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+
+    def __str__(self) -> str:
+        return str(self.round)
+
+
+DONT_KNOW = 0
+
+
+class Answer(models.Model):
+    """A score for one statement; ``value`` is empty for "don't know"."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item"], name="answer_once_per_item"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="answer_value_on_the_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"
+
+
+class OpenAnswer(models.Model):
+    """An open answer. Not linked to a response, so it cannot be joined to anyone's scores."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="open_answers")
+    question = models.ForeignKey(OpenQuestion, on_delete=models.PROTECT, related_name="answers")
+    text = models.TextField()
+
+    class Meta:
+        verbose_name = _("open answer")
+        verbose_name_plural = _("open answers")
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class LeaderAnswer(models.Model):
+    """The leader's own view: how I think my team sees it. Not anonymous; it is the leader's."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="leader_answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leader's answer")
+        verbose_name_plural = _("leader's answers")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "item"], name="leader_answer_once_per_item"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="leader_answer_value_on_the_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"

@@ -265,3 +265,86 @@ def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
     expect(page).to_have_url(re.compile(r"/accounts/login/#main$"))
+
+
+def _answer_step(page: Page, value: int = 4) -> None:
+    """Tap one answer per statement on the current step and wait for the autosave."""
+    labels = page.locator(f"fieldset label[for$='-{value}']")
+    for index in range(labels.count()):
+        labels.nth(index).click()
+    expect(page.locator("#save-status")).to_contain_text(re.compile("Opgeslagen|Saved"))
+
+
+def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_rate(
+    browser: Browser, demo: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dialoog.models import School
+    from surveys.models import QuestionnaireTemplate
+    from surveys.services import round_open
+
+    school = School.objects.get(slug="de-regenboog")
+    now = timezone.now()
+    mail.outbox.clear()
+    round_ = round_open(
+        school=school,
+        team=None,
+        template=QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk")[0],
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=7),
+        threshold=5,
+        open_threshold=5,
+        created_by=None,
+        now=now,
+    )
+    message = wait_for_mail(TEACHER_EMAIL)
+    link = re.search(r"https?://[^/\s]+(/i/[A-Za-z0-9_\-]+/)", str(message.body))
+    assert link, message.body
+
+    phone = browser.new_context(
+        locale="nl-NL", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = phone.new_page()
+        page.goto(f"{demo}{link.group(1)}")
+        expect(page).to_have_url(re.compile(r"/vragenlijst/t1/$"))  # the token is gone
+        _answer_step(page)
+        page.get_by_test_id("next").click()
+        expect(page).to_have_url(re.compile(r"/vragenlijst/t2/$"))
+        _answer_step(page, value=2)
+        screenshot(page, "answer-phone")
+        page.close()  # half-way: the tab is closed without pressing anything
+
+        page = phone.new_page()
+        page.goto(f"{demo}{link.group(1)}")
+        # Back where the teacher left off: steps 1 and 2 were saved as they were tapped.
+        expect(page).to_have_url(re.compile(r"/vragenlijst/t3/$"))
+        for _ in range(3):  # t3, t4 and the climate block
+            _answer_step(page, value=3)
+            page.get_by_test_id("next").click()
+        page.locator("textarea").first.fill("Meer tijd om bij elkaar in de klas te kijken.")
+        expect(page.locator("#save-status")).to_contain_text(re.compile("Opgeslagen|Saved"))
+        page.get_by_test_id("next").click()
+        expect(page).to_have_url(re.compile(r"/vragenlijst/review/$"))
+        page.get_by_test_id("submit").click()
+        expect(page.get_by_test_id("copy")).to_contain_text("Meer tijd om bij elkaar")
+        screenshot(page, "answer-done-phone")
+    finally:
+        phone.close()
+
+    leader = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = leader.new_page()
+        log_in(page, demo)
+        expect_dashboard(page)
+        page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
+        expect(page.get_by_test_id("response-rate")).to_have_text("1 / 12")
+        # The only names on the page are in the neutral "send a new link" list.
+        expect(page.locator("main")).not_to_contain_text("Anouk de Vries heeft")
+        assert page.locator("main").inner_text().count("Anouk de Vries") == 1
+        screenshot(page, "round-leader")
+    finally:
+        leader.close()

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import OperationalError
 from django.test import Client
+from django.utils import timezone
 
 from dialoog import settings as project_settings
 from dialoog.celery import app as celery_app
@@ -108,6 +109,16 @@ def test_seed_demo_builds_the_demo_school_and_is_idempotent() -> None:
     assert Board.objects.count() == 2
     assert User.objects.get(email="leider@regenboog.test").check_password("dialoog-demo")
     assert User.objects.filter(is_staff=True).count() == 1
+    from surveys.models import Answer, Response, Round
+
+    [round_] = Round.objects.filter(school=school)
+    assert round_.is_closed(timezone.now())
+    assert Response.objects.filter(round=round_).count() == 12
+    assert (
+        Answer.objects.filter(response__round=round_).count() == 12 * round_.version.items.count()
+    )
+    assert round_.open_answers.exists() and round_.leader_done
+    assert not round_.invitations.filter(done=False).exists()
 
 
 def test_the_dashboard_shows_the_cycle_with_each_steps_state(
@@ -136,8 +147,15 @@ def test_the_admin_lists_every_model(client: Client, db: None) -> None:
 
     staff = User.objects.create_superuser("staff@dialoog.test", "a long admin passphrase")
     client.force_login(staff)
-    for app_label in ("dialoog", "interventions"):
+    private = {"Response", "Answer", "OpenAnswer", "Draft", "LeaderAnswer"}
+    for app_label in ("dialoog", "interventions", "surveys"):
         for model in apps.get_app_config(app_label).get_models():
+            if model.__name__ in private or model._meta.abstract:
+                # Raw answers are never browsable in the back office.
+                assert not admin.site.is_registered(model), model
+                continue
+            if model.__name__ in ("TemplateItem", "TemplateOpenQuestion", "Item", "OpenQuestion"):
+                continue  # edited and shown inline on their template or version
             assert admin.site.is_registered(model), model
             url = f"/admin/{app_label}/{model._meta.model_name}/"
             assert client.get(url).status_code == 200, url

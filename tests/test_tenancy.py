@@ -16,6 +16,7 @@ from dialoog.models import Membership, School, Team, User
 from interventions.models import Intervention, Theme
 
 from .factories import MembershipFactory, TeamFactory, UserFactory
+from .survey_helpers import open_round
 
 # Patterns that are not school data, each with the reason it is safe for anyone logged in.
 NOT_TENANT_DATA = {
@@ -26,6 +27,10 @@ NOT_TENANT_DATA = {
     "interventions:model": "the published catalogue; own interventions filtered per user",
     "interventions:theme": "the published catalogue; own interventions filtered per user",
     "interventions:recommendation": "the published catalogue",
+    "surveys:enter": "the e-mailed link; the secret token is the credential (test_answering)",
+    "surveys:answer": "acts only on the invitation held in the visitor's session",
+    "surveys:answer_step": "acts only on the invitation held in the visitor's session",
+    "surveys:answer_submit": "acts only on the invitation held in the visitor's session",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -73,14 +78,23 @@ def victim_school(db: None) -> dict[str, Any]:
         school=school,
         text_nl="Geheime aanpak van de slachtofferschool",
     )
-    return {"school": school, "team": team, "intervention": own}
+    for _ in range(4):
+        MembershipFactory.create(user=UserFactory.create(), school=school, team=team)
+    round_ = open_round(school, team=team, threshold=3)
+    return {"school": school, "team": team, "intervention": own, "round": round_}
 
 
-def fill(pattern: str, kwargs_names: list[str], victim: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Callable[[], Any]] = {
-        "school_slug": lambda: victim["school"].slug,
-        "pk": lambda: victim["intervention"].pk,
-    }
+# Which of school A's objects a URL argument names, by the URL's name.
+PK_OWNERS = {"own_intervention_": "intervention", "rounds:": "round"}
+
+
+def fill(
+    pattern: str, kwargs_names: list[str], victim: dict[str, Any], name: str = ""
+) -> dict[str, Any]:
+    owner = next((obj for prefix, obj in PK_OWNERS.items() if name.startswith(prefix)), None)
+    values: dict[str, Callable[[], Any]] = {"school_slug": lambda: victim["school"].slug}
+    if owner is not None:
+        values["pk"] = lambda: victim[owner].pk
     unknown = [name for name in kwargs_names if name not in values]
     if unknown:
         pytest.fail(
@@ -111,10 +125,12 @@ def test_every_school_url_refuses_another_schools_user(
             pytest.fail(f"'{pattern}' ({name}) takes no school: classify it in NOT_TENANT_DATA")
         kwargs_names = list(entry.pattern.converters)
         outer = [n for n in ("school_slug",) if f"<slug:{n}>" in pattern]
-        url = concrete(pattern, fill(pattern, outer + kwargs_names, victim_school))
+        url = concrete(pattern, fill(pattern, outer + kwargs_names, victim_school, name))
         before = snapshot()
         for method in ("get", "post"):
-            response = getattr(client, method)(url, {"name": "x", "text_nl": "gekaapt"})
+            response = getattr(client, method)(
+                url, {"name": "x", "text_nl": "gekaapt", "invitation": "1", "item-1": "1"}
+            )
             assert response.status_code in (403, 404, 405), (method, url, response.status_code)
         assert snapshot() == before, f"{url} changed data for an outsider"
         checked.append(url)
@@ -129,7 +145,7 @@ def test_every_school_url_sends_anonymous_visitors_to_login(
             continue
         names = [n for n in ("school_slug",) if f"<slug:{n}>" in pattern]
         url = concrete(
-            pattern, fill(pattern, names + list(entry.pattern.converters), victim_school)
+            pattern, fill(pattern, names + list(entry.pattern.converters), victim_school, name)
         )
         before = snapshot()
         for method in ("get", "post"):
@@ -168,7 +184,7 @@ def test_a_teacher_cannot_reach_leader_pages_of_their_own_school(
     client: Client, school: School, teacher: User, team: Team
 ) -> None:
     client.force_login(teacher)
-    for name in ("", "people/", "people/import/", "teams/add/", "interventions/new/"):
+    for name in ("", "people/", "people/import/", "teams/add/", "interventions/new/", "rounds/"):
         url = f"/s/{school.slug}/{name}"
         assert client.get(url).status_code == 404, url
         assert client.post(url, {"name": "Nieuw"}).status_code in (404, 405), url

@@ -3,11 +3,14 @@ finds what is already there instead of adding a second copy."""
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from dialoog.models import Board, Membership, School, Team, User
 
@@ -31,6 +34,16 @@ TEACHERS = [
     ("Bovenbouw", "Lotte Dekker"),
 ]
 OTHER_LEADER = ("leider@kompas.test", "Pieter de Graaf")
+
+
+OPEN_ANSWERS = [
+    "We helpen elkaar snel als iemand iets nodig heeft.",
+    "In de teamvergadering zeggen we niet altijd wat we echt vinden.",
+    "Ik zou graag vaker bij collega's in de klas kijken.",
+    "Er wordt veel over elkaar gepraat in plaats van met elkaar.",
+    "Meer tijd om samen lessen voor te bereiden.",
+    "Fijne collega's, maar lastige onderwerpen laten we liggen.",
+]
 
 
 def teacher_email(index: int) -> str:
@@ -81,6 +94,8 @@ class Command(BaseCommand):
         Team.objects.get_or_create(school=other, name="Team")
         self._member(self._person(*OTHER_LEADER), other, Membership.Role.LEADER)
 
+        self._closed_round(school, leader)
+
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo school ready: OBS De Regenboog"))
             self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")
@@ -89,6 +104,66 @@ class Command(BaseCommand):
             self.stdout.write(f"  board admin   : {BOARD_ADMIN[0]}")
             self.stdout.write(f"  back office   : {ADMIN[0]}  (/admin/)")
             self.stdout.write(f"  other school  : {OTHER_LEADER[0]}")
+
+    def _closed_round(self, school: School, leader: User) -> None:
+        """A round for the whole school that closed six weeks ago, answered by all twelve
+        teachers. The answers are made up but tell a story the results can show: a friendly
+        climate where things are left unsaid, and a team split on collective learning."""
+        from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
+        from surveys.services import round_open, submit_answers
+
+        if Round.objects.filter(school=school).exists():
+            return
+        template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
+        if template is None:
+            return
+        closes_at = timezone.now() - timedelta(days=42)
+        opens_at = closes_at - timedelta(days=14)
+        round_ = round_open(
+            school=school,
+            team=None,
+            template=template,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            threshold=5,
+            open_threshold=5,
+            created_by=leader,
+            now=opens_at - timedelta(days=1),  # before opening: no e-mails are queued
+        )
+        rng = random.Random(2019)
+        items = list(round_.version.items.select_related("theme"))
+        questions = list(round_.version.open_questions.all())
+        for index, invitation in enumerate(Invitation.objects.filter(round=round_)):
+            answers = {str(item.pk): self._demo_value(item, index, rng) for item in items}
+            texts = {
+                str(q.pk): OPEN_ANSWERS[(index + n) % len(OPEN_ANSWERS)]
+                for n, q in enumerate(questions)
+                if (index + n) % 3 == 0
+            }
+            Draft.objects.create(invitation=invitation, answers=answers, open_answers=texts)
+            submit_answers(invitation_id=invitation.pk, now=opens_at + timedelta(days=1))
+        LeaderAnswer.objects.bulk_create(
+            LeaderAnswer(round=round_, item=item, value=4 if not item.reverse_scored else 2)
+            for item in items
+        )
+        Round.objects.filter(pk=round_.pk).update(leader_done=True)
+
+    @staticmethod
+    def _demo_value(item: Any, index: int, rng: random.Random) -> int:
+        """0 = "weet ik niet"; otherwise 1..5 on the item's own scale."""
+        if rng.random() < 0.06:
+            return 0
+        if item.block == "climate":
+            # Pleasant on the surface, but half the team says things are left unsaid.
+            favourable = rng.choice([4, 4, 5]) if index % 2 else rng.choice([2, 3, 4])
+        elif item.theme.number == 3:
+            # Collective learning splits the team into two camps.
+            favourable = rng.choice([4, 5]) if index < 6 else rng.choice([1, 2])
+        elif item.theme.number == 4:
+            favourable = rng.choice([2, 3, 3, 4])
+        else:
+            favourable = rng.choice([3, 4, 4, 5])
+        return int(item.favourable(favourable))
 
     def _person(self, email: str, name: str) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})

@@ -1,0 +1,149 @@
+"""Back office for questionnaires. Raw answers (Response, Answer, OpenAnswer), drafts and the
+leader's own answers are deliberately not registered: nobody browses individual answers, not
+even platform staff; figures reach people only through surveys.anonymity."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Invitation,
+    Item,
+    OpenQuestion,
+    QuestionnaireTemplate,
+    QuestionnaireVersion,
+    Round,
+    TemplateItem,
+    TemplateOpenQuestion,
+)
+
+
+class TemplateItemInline(admin.TabularInline[TemplateItem, QuestionnaireTemplate]):
+    model = TemplateItem
+    extra = 0
+    fields = [
+        "block",
+        "theme",
+        "order",
+        "text_nl",
+        "text_en",
+        "leader_text_nl",
+        "leader_text_en",
+        "reverse_scored",
+    ]
+
+
+class TemplateOpenQuestionInline(admin.TabularInline[TemplateOpenQuestion, QuestionnaireTemplate]):
+    model = TemplateOpenQuestion
+    extra = 0
+
+
+@admin.register(QuestionnaireTemplate)
+class QuestionnaireTemplateAdmin(admin.ModelAdmin[QuestionnaireTemplate]):
+    list_display = ["name_nl", "name_en", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name_nl", "name_en", "items__text_nl"]
+    inlines = [TemplateItemInline, TemplateOpenQuestionInline]
+
+
+class FrozenItemInline(admin.TabularInline[Item, QuestionnaireVersion]):
+    model = Item
+    extra = 0
+    can_delete = False
+    readonly_fields = ("block", "theme", "order", "text_nl", "text_en", "reverse_scored")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class FrozenOpenQuestionInline(admin.TabularInline[OpenQuestion, QuestionnaireVersion]):
+    model = OpenQuestion
+    extra = 0
+    can_delete = False
+    readonly_fields = ("order", "text_nl", "text_en")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(QuestionnaireVersion)
+class QuestionnaireVersionAdmin(admin.ModelAdmin[QuestionnaireVersion]):
+    """Versions are what rounds were answered on: readable, never editable."""
+
+    list_display = ["name_nl", "number", "template", "created_at"]
+    list_filter = ["template"]
+    search_fields = ["name_nl", "name_en"]
+    readonly_fields = [
+        "template",
+        "number",
+        "fingerprint",
+        "name_nl",
+        "name_en",
+        "intro_nl",
+        "intro_en",
+        "created_at",
+    ]
+    inlines = [FrozenItemInline, FrozenOpenQuestionInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin[Round]):
+    list_display = [
+        "__str__",
+        "school",
+        "team",
+        "opens_at",
+        "closes_at",
+        "threshold",
+        "open_threshold",
+        "invited",
+    ]
+    list_filter = ["school", "opens_at"]
+    search_fields = ["school__name", "team__name"]
+    list_select_related = ["school", "team"]
+    readonly_fields = ["version", "threshold", "open_threshold", "created_by", "created_at"]
+    fields = [
+        "school",
+        "team",
+        "version",
+        "opens_at",
+        "closes_at",
+        "threshold",
+        "open_threshold",
+        "leader_done",
+        "created_by",
+        "created_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Round]:
+        return super().get_queryset(request).annotate(invited_count=Count("invitations"))
+
+    @admin.display(description=_("invited"), ordering="invited_count")
+    def invited(self, obj: Round) -> int:
+        return obj.invited_count  # type: ignore[attr-defined]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    """Who was invited, not who answered: ``done`` is neither shown nor filterable."""
+
+    list_display = ["user", "round", "sent_count"]
+    list_filter = ["round__school"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "round", "round__school", "round__team"]
+    readonly_fields = ("round", "user", "sent_count")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,225 @@
+"""The one gatekeeper between stored answers and anything a person sees.
+
+Every results page and every export goes through this module; nothing else reads ``Answer`` or
+``OpenAnswer`` for display. Teachers answer honestly only when they can trust that no answer can
+be traced to them, so the rules of docs/product.md ("Anonymity") live here, in one place that
+can be tested as a whole:
+
+1. Nothing of a round is shown before it has closed: while it is open, every new figure would
+   differ from the previous one by exactly the person who just answered.
+2. No aggregate of fewer than ``round.threshold`` respondents, and not even the number of
+   respondents then ("fewer than N"): a count of 2 tells a team of 12 who the two were.
+3. Open answers need the (higher or equal) ``round.open_threshold``, because words and style
+   identify people more easily than scores. They are returned as texts only, without ids or
+   dates, and shuffled with the operating system's randomness, so that neither storage order
+   nor a seeded generator gives the order of submission back.
+4. No subgroup whose complement in its parent is below the threshold
+   (``releasable_subgroups``), so nobody can subtract one figure from another.
+5. The response rate of a round (done invitations / invitations) may be shown at any time: it
+   says how many answered, never what anyone answered nor who did not.
+
+Every function takes ``now`` explicitly, so the decision can be tested for any moment and a page
+never mixes two clocks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .models import SCALE_MAX, SCALE_MIN, Answer, Block, Invitation, OpenAnswer, Round
+
+K = TypeVar("K")
+
+Reason = Literal["not_closed", "below_threshold", "below_open_threshold", "ok"]
+
+NOT_CLOSED = _("Results appear when the round has closed.")
+BELOW_THRESHOLD = _(
+    "Fewer than %(n)s colleagues answered, so nothing can be shown without someone being "
+    "recognisable."
+)
+BELOW_OPEN_THRESHOLD = _(
+    "Open answers appear only when at least %(n)s colleagues answered, so that nobody can be "
+    "recognised by their words."
+)
+
+# One generator for the process, fed by os.urandom: it cannot be seeded, so the order of open
+# answers cannot be reproduced, not even by a test or a debugging session that seeds ``random``.
+_shuffler = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Whether (part of) a round's results may be shown, and what may be said about it.
+
+    ``respondents`` is ``None`` whenever the gate is shut: below the threshold the exact number
+    is itself identifying, and before closing it changes with every single submission.
+    ``threshold`` is the number the gate was measured against, for the "fewer than N" message.
+    """
+
+    released: bool
+    respondents: int | None
+    reason: Reason
+    threshold: int
+
+    @property
+    def message(self) -> str:
+        """What to tell the reader instead of the results, in the active language."""
+        if self.reason == "not_closed":
+            return str(NOT_CLOSED)
+        if self.reason == "below_threshold":
+            return str(BELOW_THRESHOLD) % {"n": self.threshold}
+        if self.reason == "below_open_threshold":
+            return str(BELOW_OPEN_THRESHOLD) % {"n": self.threshold}
+        return ""
+
+
+def is_releasable(count: int, threshold: int) -> bool:
+    """A figure about ``count`` people may be shown. Also the rule for a parent group."""
+    return count >= threshold
+
+
+def _gate(round: Round, now: datetime, threshold: int, shut: Reason) -> Gate:
+    # Before closing we do not even count: there is nothing to decide and nothing to reveal.
+    if not round.is_closed(now):
+        return Gate(released=False, respondents=None, reason="not_closed", threshold=threshold)
+    respondents = round.responses.count()
+    if not is_releasable(respondents, threshold):
+        return Gate(released=False, respondents=None, reason=shut, threshold=threshold)
+    return Gate(released=True, respondents=respondents, reason="ok", threshold=threshold)
+
+
+def round_gate(round: Round, now: datetime) -> Gate:
+    """May the scores of this round be shown at ``now``? At most one query (a count)."""
+    return _gate(round, now, round.threshold, "below_threshold")
+
+
+def open_answers_gate(round: Round, now: datetime) -> Gate:
+    """May the open answers of this round be shown at ``now``? Measured against
+    ``open_threshold`` (never lower than ``threshold``). At most one query."""
+    return _gate(round, now, round.open_threshold, "below_open_threshold")
+
+
+def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None, int]] | None:
+    """Per item id: how many respondents gave each value, ``None`` being "don't know".
+
+    Every value of the scale is present (0 when nobody chose it), so a chart never has to guess.
+    Counted by the database in one grouped query, so no individual answer row ever reaches
+    Python; two queries in all, whatever the number of responses or items.
+    ``None`` when the gate is shut.
+    """
+    if not round_gate(round, now).released:
+        return None
+    rows = (
+        Answer.objects.filter(response__round=round)
+        .values("item_id", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    empty: dict[int | None, int] = {v: 0 for v in range(SCALE_MIN, SCALE_MAX + 1)}
+    empty[None] = 0
+    result: dict[int, dict[int | None, int]] = {}
+    for row in rows:
+        result.setdefault(row["item_id"], dict(empty))[row["value"]] = row["n"]
+    return result
+
+
+def theme_means(round: Round, now: datetime) -> dict[int, float] | None:
+    """Per theme number: the mean favourable value (5 is always good), "don't know" left out.
+
+    Reverse-scored items are flipped (``6 - value``) in the database, so the mean is one grouped
+    ``AVG`` over all answers of the theme's items (two queries in all). A theme whose answers are
+    all "don't know" has no mean and is left out. ``None`` when the gate is shut.
+    """
+    if not round_gate(round, now).released:
+        return None
+    favourable = Case(
+        When(item__reverse_scored=True, then=Value(SCALE_MAX + SCALE_MIN) - F("value")),
+        default=F("value"),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Answer.objects.filter(response__round=round, item__block=Block.THEME)
+        .values("item__theme__number")
+        .annotate(mean=Avg(favourable, output_field=FloatField()))
+        .order_by()
+    )
+    return {
+        row["item__theme__number"]: float(row["mean"]) for row in rows if row["mean"] is not None
+    }
+
+
+def open_answers(round: Round, now: datetime) -> list[str] | None:
+    """The open answers as bare texts in an unpredictable order, or ``None`` when the gate for
+    open answers is shut. Only the text column is read: no id, question or row order leaves the
+    database that could be matched to anything else."""
+    if not open_answers_gate(round, now).released:
+        return None
+    texts = list(
+        OpenAnswer.objects.filter(round=round).exclude(text="").values_list("text", flat=True)
+    )
+    _shuffler.shuffle(texts)
+    return texts
+
+
+def releasable_subgroups(
+    parent_count: int, subgroup_counts: Mapping[K, int], threshold: int
+) -> frozenset[K]:
+    """The subgroups whose figures may be shown next to their parent's.
+
+    Preconditions (checked): the subgroups are disjoint parts of the parent, so their counts are
+    non-negative and sum to at most ``parent_count`` (teams partition a school's respondents;
+    respondents without a team make up the rest).
+
+    Guarantee: every released subgroup has ``count >= threshold``, and for every subset ``S`` of
+    the released subgroups, ``parent_count - sum(S)`` is 0 or ``>= threshold``, so the parent
+    figure minus any combination of released figures never isolates 1..threshold-1 people.
+    (The parent itself is shown only when ``is_releasable(parent_count, threshold)``; if it is
+    not, nothing is released either.)
+
+    Method (greedy): release every subgroup with ``count >= threshold``; while the remainder
+    ``r = parent_count - sum(released)`` is between 1 and threshold-1, withhold the smallest
+    released subgroup.
+
+    Why that suffices: for a subset ``S`` of the released set ``R``,
+    ``parent_count - sum(S) = r + sum(R minus S)``. If ``S`` leaves out any released subgroup,
+    that term alone is ``>= threshold`` (counts are non-negative, so nothing can make it
+    smaller). If ``S = R`` it is ``r``, which the loop left at 0 or ``>= threshold``. Withholding
+    one subgroup raises ``r`` by at least ``threshold``, so the loop runs at most once, and it
+    must run when it does: with ``r`` in 1..threshold-1 the subset ``S = R`` would isolate those
+    people. So the greedy withholds as few subgroups as possible, and the smallest one.
+    The argument relies on disjointness: with overlapping subgroups, subtracting two of them
+    double-counts their overlap, which is why overlapping input is refused.
+    """
+    if threshold < 1:
+        raise ValueError("The threshold must be at least 1.")
+    if any(c < 0 for c in subgroup_counts.values()) or parent_count < 0:
+        raise ValueError("Counts cannot be negative.")
+    if sum(subgroup_counts.values()) > parent_count:
+        raise ValueError("Subgroups must be disjoint parts of the parent.")
+    if not is_releasable(parent_count, threshold):
+        return frozenset()
+    released = {k: c for k, c in subgroup_counts.items() if is_releasable(c, threshold)}
+    while released and 0 < parent_count - sum(released.values()) < threshold:
+        smallest = min(released, key=lambda k: released[k])
+        del released[smallest]
+    return frozenset(released)
+
+
+def response_rate(round: Round) -> tuple[int, int]:
+    """(done invitations, all invitations) of a round, in one aggregate query.
+
+    Allowed at any time, also while the round is open: it tells the leader how many answered,
+    not what anyone answered, and ``done`` carries no time that could be matched to a response.
+    Who did not respond is never shown (the invitations are only counted here).
+    """
+    counts = Invitation.objects.filter(round=round).aggregate(
+        done=Count("id", filter=Q(done=True)), total=Count("id")
+    )
+    return counts["done"], counts["total"]

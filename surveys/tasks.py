@@ -1,0 +1,72 @@
+"""Celery tasks for rounds. They take ids, and a guarded UPDATE lets exactly one delivery of
+each e-mail through, however often the task runs."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .models import Invitation, Round
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation(invitation_id: int, send_number: int) -> bool:
+    """Send the ``send_number``-th link of an invitation. The token is made here, in the
+    worker, and only its hash is stored: it never travels through the broker or a log."""
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, sent_count=send_number - 1, done=False
+    ).update(sent_count=F("sent_count") + 1)
+    if claimed != 1:
+        return False
+    invitation = Invitation.objects.select_related("round", "round__school", "user").get(
+        pk=invitation_id
+    )
+    round_ = invitation.round
+    if not round_.is_open(timezone.now()):
+        return False
+    token = invitation.new_token()
+    invitation.save(update_fields=["token_hash"])
+    user = invitation.user
+    try:
+        with translation.override(user.language):
+            context = {
+                "user": user,
+                "round": round_,
+                "school": round_.school,
+                "link": settings.SITE_URL + reverse("surveys:enter", kwargs={"token": token}),
+                "closes_at": timezone.localtime(round_.closes_at),
+                "reminder": send_number > 1,
+            }
+            subject = render_to_string("surveys/email/invitation_subject.txt", context).strip()
+            message = EmailMultiAlternatives(
+                subject,
+                render_to_string("surveys/email/invitation.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("surveys/email/invitation.html", context), "text/html"
+            )
+            message.send()
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id).update(sent_count=send_number - 1)
+        raise
+    return True
+
+
+@shared_task
+def send_due_invitations() -> int:
+    """Rounds that opened since the last run: send the first e-mail to everyone invited."""
+    now = timezone.now()
+    due = Invitation.objects.filter(
+        round__in=Round.objects.open(now), sent_count=0, done=False
+    ).values_list("pk", flat=True)
+    count = 0
+    for invitation_id in due:
+        send_invitation.delay(invitation_id, 1)
+        count += 1
+    return count

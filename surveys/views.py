@@ -1,0 +1,482 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dialoog.forms import submitted
+from dialoog.models import School
+from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+
+from .anonymity import (
+    item_distributions,
+    open_answers,
+    open_answers_gate,
+    response_rate,
+    round_gate,
+    theme_means,
+)
+from .forms import ExtendForm, RoundForm
+from .models import DONT_KNOW, SCALE_MAX, Draft, Invitation, Item, LeaderAnswer, Round
+from .services import (
+    SubmitError,
+    invitation_for_token,
+    queue_resend,
+    round_open,
+    submit_answers,
+)
+
+SESSION_KEY = "answering_invitation"
+
+# ---------------------------------------------------------------- the leader's pages
+
+
+@school_view(lead=True)
+@require_GET
+def round_list(request: HttpRequest, school: School) -> HttpResponse:
+    now = timezone.now()
+    rounds = (
+        Round.objects.for_school(school)
+        .select_related("team", "version")
+        .annotate(
+            invited=Count("invitations"),
+            done=Count("invitations", filter=Q(invitations__done=True)),
+        )
+        .order_by("-opens_at")
+    )
+    return render(
+        request, "surveys/round_list.html", {"school": school, "rounds": rounds, "now": now}
+    )
+
+
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def round_new(request: AuthedRequest, school: School) -> HttpResponse:
+    now = timezone.now()
+    form = RoundForm(**submitted(request), school=school, now=now)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        round_ = round_open(
+            school=school,
+            team=data["team"],
+            template=data["template"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            threshold=data["threshold"],
+            open_threshold=data["open_threshold"],
+            created_by=request.user,
+            now=now,
+        )
+        messages.success(request, _("The round was created."))
+        return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+    return render(request, "surveys/round_new.html", {"school": school, "form": form})
+
+
+def _round(school: School, pk: int) -> Round:
+    return get_owned_or_404(
+        Round.objects.select_related("team", "version", "school"), school, pk=pk
+    )
+
+
+@school_view(lead=True)
+@require_GET
+def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    round_ = _round(school, pk)
+    now = timezone.now()
+    done, invited = response_rate(round_)
+    return render(
+        request,
+        "surveys/round_detail.html",
+        {
+            "school": school,
+            "round": round_,
+            "status": round_.status(now),
+            "done": done,
+            "invited": invited,
+            "percentage": round(100 * done / invited) if invited else 0,
+            "extend_form": ExtendForm(round=round_, now=now),
+            "audience": round_.invitations.select_related("user").order_by("user__full_name"),
+            **_results(round_, now),
+        },
+    )
+
+
+def _results(round_: Round, now: datetime) -> dict[str, Any]:
+    """The first view of a closed round's results, every figure through the anonymity gate.
+    (The full results page with charts and signals builds on this.)"""
+    gate = round_gate(round_, now)
+    if not gate.released:
+        return {"gate": gate}
+    distributions = item_distributions(round_, now) or {}
+    means = theme_means(round_, now) or {}
+    items = list(round_.version.items.select_related("theme"))
+    themes = {item.theme.number: item.theme for item in items if item.theme}
+    rows = [
+        {
+            "item": item,
+            "counts": [distributions.get(item.pk, {}).get(v, 0) for v in range(1, 6)],
+            "dont_know": distributions.get(item.pk, {}).get(None, 0),
+        }
+        for item in items
+    ]
+    return {
+        "gate": gate,
+        "theme_rows": [(themes[n], mean) for n, mean in sorted(means.items())],
+        "item_rows": rows,
+        "open_gate": open_answers_gate(round_, now),
+        "open_texts": open_answers(round_, now),
+    }
+
+
+@school_view(lead=True)
+@require_POST
+def round_close(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    round_ = _round(school, pk)
+    now = timezone.now()
+    if round_.is_open(now):
+        Round.objects.filter(pk=round_.pk).update(closes_at=now)
+        messages.success(request, _("The round is closed."))
+    else:
+        messages.error(request, _("Only an open round can be closed."))
+    return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def round_extend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    round_ = _round(school, pk)
+    now = timezone.now()
+    form = ExtendForm(**submitted(request), round=round_, now=now)
+    if form.is_valid():
+        Round.objects.filter(pk=round_.pk).update(closes_at=form.cleaned_data["closes_at"])
+        messages.success(request, _("The closing moment was changed."))
+    else:
+        for error in form.errors.get("closes_at", []):
+            messages.error(request, str(error))
+    return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def round_remind(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    """Send a new link to everyone who has not finished. The leader learns no names."""
+    round_ = _round(school, pk)
+    if not round_.is_open(timezone.now()):
+        messages.error(request, _("Reminders can only be sent while the round is open."))
+    else:
+        for invitation in round_.invitations.filter(done=False):
+            queue_resend(invitation)
+        messages.success(
+            request, _("Everyone who has not finished yet gets a reminder with a new link.")
+        )
+    return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def round_resend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    """A teacher lost the e-mail: a new link, unless they already answered, which the leader
+    is not told either way."""
+    round_ = _round(school, pk)
+    invitation = get_owned_or_404(
+        Invitation.objects.select_related("user"),
+        school,
+        round=round_,
+        pk=request.POST.get("invitation") or 0,
+    )
+    if not round_.is_open(timezone.now()):
+        messages.error(request, _("Links can only be sent while the round is open."))
+    else:
+        queue_resend(invitation)
+        messages.success(
+            request,
+            _("If %(name)s has not answered yet, a new link is on its way.")
+            % {"name": invitation.user},
+        )
+    return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+
+
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def round_leader_view(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    """The leader answers the same statements as "how I think my team sees it"."""
+    round_ = _round(school, pk)
+    items = list(round_.version.items.select_related("theme"))
+    saved = dict(LeaderAnswer.objects.filter(round=round_).values_list("item_id", "value"))
+    # A saved "don't know" is stored as empty; show it as the "don't know" choice again.
+    values: dict[int, Any] = {
+        item.pk: (DONT_KNOW if saved[item.pk] is None else saved[item.pk])
+        for item in items
+        if item.pk in saved
+    }
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        posted, errors = _read_values(request.POST, items)
+        values.update(posted)
+        missing = [item for item in items if item.pk not in posted]
+        for item in missing:
+            errors[item.pk] = _("Choose an answer.")
+        if not errors:
+            with transaction.atomic():
+                LeaderAnswer.objects.filter(round=round_).delete()
+                LeaderAnswer.objects.bulk_create(
+                    LeaderAnswer(
+                        round=round_,
+                        item=item,
+                        value=None if posted[item.pk] == DONT_KNOW else posted[item.pk],
+                    )
+                    for item in items
+                )
+                Round.objects.filter(pk=round_.pk).update(leader_done=True)
+            messages.success(request, _("Your view was saved."))
+            return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+    return render(
+        request,
+        "surveys/leader_view.html",
+        {
+            "school": school,
+            "round": round_,
+            "groups": _group(items),
+            "values": values,
+            "errors": errors,
+            "scale": _scale(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- answering (teachers)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    items: list[Item]
+
+
+def _scale() -> list[tuple[int, str]]:
+    return [
+        (1, _("Strongly disagree")),
+        (2, _("Disagree")),
+        (3, _("Neither agree nor disagree")),
+        (4, _("Agree")),
+        (5, _("Strongly agree")),
+        (DONT_KNOW, _("Don't know")),
+    ]
+
+
+def _group(items: list[Item]) -> list[tuple[str, list[Item]]]:
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        title = item.theme.name if item.theme else _("How we talk with each other")
+        groups.setdefault(title, []).append(item)
+    return list(groups.items())
+
+
+def _steps(round_: Round) -> list[Step]:
+    items = list(round_.version.items.select_related("theme"))
+    steps = [
+        Step(key=f"t{number}", title=title, items=group)
+        for number, (title, group) in enumerate(_group(items), start=1)
+    ]
+    steps.append(Step(key="open", title=_("In your own words"), items=[]))
+    steps.append(Step(key="review", title=_("Check and send"), items=[]))
+    return steps
+
+
+def _read_values(data: Any, items: list[Item]) -> tuple[dict[int, int | None], dict[int, str]]:
+    """Scores posted as item-<id>=<0..5>. Unknown items and values off the scale are
+    reported, never stored."""
+    known = {item.pk for item in items}
+    values: dict[int, int | None] = {}
+    errors: dict[int, str] = {}
+    for key, raw in data.items():
+        if not key.startswith("item-"):
+            continue
+        try:
+            pk = int(key.removeprefix("item-"))
+            value = int(raw)
+        except ValueError:
+            errors[-1] = _("Some answers could not be read; please choose them again.")
+            continue
+        if pk not in known:
+            errors[-1] = _("Some answers could not be read; please choose them again.")
+            continue
+        if not (value == DONT_KNOW or 1 <= value <= SCALE_MAX):
+            errors[pk] = _("Choose one of the answers.")
+            continue
+        values[pk] = value
+    return values, errors
+
+
+def _answering(request: HttpRequest) -> Invitation | None:
+    pk = request.session.get(SESSION_KEY)
+    if not pk:
+        return None
+    return (
+        Invitation.objects.select_related("round", "round__version", "round__school")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _stop(request: HttpRequest, reason: str, status: int = 200) -> HttpResponse:
+    return render(request, "surveys/answer_stop.html", {"reason": reason}, status=status)
+
+
+@never_cache
+@require_GET
+def enter(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: exchange the token for a session, then continue on a URL without
+    it, so the token does not linger in the address bar, history or later logs."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        return _stop(request, "unknown", status=404)
+    if invitation.done:
+        return _stop(request, "done")
+    now = timezone.now()
+    if not invitation.round.has_opened(now):
+        return _stop(request, "not_open")
+    if invitation.round.is_closed(now):
+        return _stop(request, "closed")
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = invitation.pk
+    return redirect("surveys:answer")
+
+
+@never_cache
+@require_GET
+def answer_start(request: HttpRequest) -> HttpResponse:
+    invitation = _answering(request)
+    if invitation is None:
+        return _stop(request, "no_session", status=403)
+    draft = Draft.objects.filter(invitation=invitation).first()
+    steps = _steps(invitation.round)
+    # Resume at the first step with an unanswered statement.
+    saved = draft.answers if draft else {}
+    for step in steps:
+        if any(str(item.pk) not in saved for item in step.items):
+            return redirect("surveys:answer_step", step=step.key)
+    return redirect("surveys:answer_step", step="open" if not draft else "review")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer_step(request: HttpRequest, step: str) -> HttpResponse:
+    invitation = _answering(request)
+    if invitation is None:
+        return _stop(request, "no_session", status=403)
+    round_ = invitation.round
+    now = timezone.now()
+    if invitation.done:
+        return _stop(request, "done")
+    if not round_.is_open(now):
+        return _stop(request, "closed")
+    steps = _steps(round_)
+    keys = [s.key for s in steps]
+    if step not in keys:
+        return redirect("surveys:answer")
+    index = keys.index(step)
+    current = steps[index]
+    draft, _created = Draft.objects.get_or_create(invitation=invitation)
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        errors = _save(draft, request.POST, current, round_)
+        # An htmx autosave only wants to hear whether it was saved.
+        if not errors and not request.htmx:  # type: ignore[attr-defined]
+            target = request.POST.get("go", "next")
+            if target == "back" and index > 0:
+                return redirect("surveys:answer_step", step=keys[index - 1])
+            if index + 1 < len(keys):
+                return redirect("surveys:answer_step", step=keys[index + 1])
+    all_items = [item for s in steps for item in s.items]
+    missing = [item for item in all_items if str(item.pk) not in draft.answers]
+    context = {
+        "round": round_,
+        "steps": steps,
+        "step": current,
+        "number": index + 1,
+        "total": len(steps),
+        "percent": round(100 * (index + 1) / len(steps)),
+        "previous": keys[index - 1] if index > 0 else None,
+        "answers": {int(k): v for k, v in draft.answers.items()},
+        "open_answers": {int(k): v for k, v in draft.open_answers.items()},
+        "open_questions": list(round_.version.open_questions.all()),
+        "errors": errors,
+        "scale": _scale(),
+        "missing": missing,
+        "all_items": all_items,
+        "labels": dict(_scale()),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "surveys/answer.html#save-status", context)
+    return render(request, "surveys/answer.html", context)
+
+
+def _save(draft: Draft, data: Any, step: Step, round_: Round) -> dict[int, str]:
+    """Merge what was posted into the draft, under a row lock so two quick saves from a
+    phone cannot overwrite each other."""
+    items = list(round_.version.items.all())
+    values, errors = _read_values(data, items)
+    open_keys = {str(q.pk) for q in round_.version.open_questions.all()}
+    texts = {
+        key.removeprefix("open-"): value[:4000]
+        for key, value in data.items()
+        if key.startswith("open-") and key.removeprefix("open-") in open_keys
+    }
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        locked.answers.update({str(pk): value for pk, value in values.items()})
+        locked.open_answers.update(texts)
+        locked.save(update_fields=["answers", "open_answers"])
+    draft.answers, draft.open_answers = locked.answers, locked.open_answers
+    return errors
+
+
+@never_cache
+@require_POST
+def answer_submit(request: HttpRequest) -> HttpResponse:
+    invitation = _answering(request)
+    if invitation is None:
+        return _stop(request, "no_session", status=403)
+    user = invitation.user
+    try:
+        copy, open_copy = submit_answers(invitation_id=invitation.pk, now=timezone.now())
+    except SubmitError as error:
+        if error.code == "incomplete":
+            messages.error(request, _("Some statements have no answer yet; they are marked below."))
+            return redirect("surveys:answer_step", step="review")
+        return _stop(request, "done" if error.code == "already_done" else "closed")
+    request.session.pop(SESSION_KEY, None)
+    labels = dict(_scale())
+    lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
+    if request.POST.get("email_copy"):
+        # Sent from here, not through the broker, so no copy of the answers waits in a queue.
+        with translation.override(user.language):
+            context = {"lines": lines, "open_copy": open_copy, "round": invitation.round}
+            message = EmailMultiAlternatives(
+                _("Your answers to the questionnaire"),
+                render_to_string("surveys/email/copy.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("surveys/email/copy.html", context), "text/html"
+            )
+        transaction.on_commit(message.send)
+    return render(
+        request,
+        "surveys/answer_done.html",
+        {"lines": lines, "open_copy": open_copy, "emailed": bool(request.POST.get("email_copy"))},
+    )

@@ -1,0 +1,76 @@
+"""Helpers for questionnaire tests: rounds on the default questionnaire and answering."""
+
+from __future__ import annotations
+
+import re
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+
+from django.core import mail
+from django.test import Client, TestCase
+from django.utils import timezone
+
+from dialoog.models import School, Team, User
+from surveys.models import Invitation, Item, QuestionnaireTemplate, Round
+from surveys.services import round_open
+
+
+def committed() -> AbstractContextManager[object]:
+    """Run what is queued with on_commit (tasks, e-mails) as if the transaction committed;
+    tests run inside a transaction that never does."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+LINK = re.compile(r"/i/([A-Za-z0-9_\-]+)/")
+
+
+def default_template() -> QuestionnaireTemplate:
+    template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
+    assert template is not None
+    return template
+
+
+def open_round(
+    school: School,
+    *,
+    team: Team | None = None,
+    now: datetime | None = None,
+    threshold: int = 5,
+    open_threshold: int | None = None,
+    days: int = 14,
+) -> Round:
+    now = now or timezone.now()
+    with committed():
+        return round_open(
+            school=school,
+            team=team,
+            template=default_template(),
+            opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(days=days),
+            threshold=threshold,
+            open_threshold=open_threshold or threshold,
+            created_by=None,
+            now=now,
+        )
+
+
+def token_from_mail(user: User) -> str:
+    """The token of the newest invitation e-mail to ``user``."""
+    for message in reversed(mail.outbox):
+        if user.email in message.to and (match := LINK.search(str(message.body))):
+            return match.group(1)
+    raise AssertionError(f"no invitation e-mail to {user.email}")
+
+
+def fresh_token(invitation: Invitation) -> str:
+    token = invitation.new_token()
+    invitation.save(update_fields=["token_hash"])
+    return token
+
+
+def answer_everything(client: Client, round_: Round, value: int = 4) -> None:
+    """Answer every statement of the round with ``value`` through the step pages."""
+    items = Item.objects.filter(version=round_.version)
+    data = {f"item-{item.pk}": str(value) for item in items}
+    for step in ("t1", "t2", "t3", "t4", "t5"):
+        client.post(f"/vragenlijst/{step}/", {**data, "go": "next"})

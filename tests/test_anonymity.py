@@ -1,0 +1,438 @@
+"""The anonymity gatekeeper (surveys.anonymity): what of a round may be shown, when, and to
+whom. A teacher must be able to trust that no answer can be traced back to them."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import factory
+import pytest
+from django.db import transaction
+from django.utils import translation
+from factory.django import DjangoModelFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pytest_django import DjangoAssertNumQueries
+
+from dialoog.models import School, User
+from interventions.models import Theme
+from surveys.anonymity import (
+    Gate,
+    is_releasable,
+    item_distributions,
+    open_answers,
+    open_answers_gate,
+    releasable_subgroups,
+    response_rate,
+    round_gate,
+    theme_means,
+)
+from surveys.models import (
+    Answer,
+    Block,
+    Invitation,
+    Item,
+    OpenAnswer,
+    OpenQuestion,
+    QuestionnaireTemplate,
+    QuestionnaireVersion,
+    Response,
+    Round,
+)
+
+from .factories import SchoolFactory, UserFactory
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+OPENS = datetime(2025, 9, 29, 8, 0, tzinfo=AMSTERDAM)
+CLOSES = datetime(2025, 10, 13, 17, 0, tzinfo=AMSTERDAM)
+BEFORE = OPENS - timedelta(days=3)
+WHILE_OPEN = CLOSES - timedelta(days=1)
+AFTER = CLOSES + timedelta(days=1)
+
+
+# Survey factories: only this module needs them so far.
+
+
+class TemplateFactory(DjangoModelFactory[QuestionnaireTemplate]):
+    class Meta:
+        model = QuestionnaireTemplate
+
+    name_nl = factory.Sequence(lambda n: f"Vragenlijst {n}")
+
+
+class VersionFactory(DjangoModelFactory[QuestionnaireVersion]):
+    class Meta:
+        model = QuestionnaireVersion
+
+    template = factory.SubFactory(TemplateFactory)
+    number = 1
+    fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    name_nl = factory.SelfAttribute("template.name_nl")
+
+
+class ItemFactory(DjangoModelFactory[Item]):
+    class Meta:
+        model = Item
+
+    version = factory.SubFactory(VersionFactory)
+    block = Block.THEME
+    theme = factory.LazyFunction(lambda: Theme.objects.get(number=1))
+    order = factory.Sequence(int)
+    text_nl = factory.Sequence(lambda n: f"Stelling {n}")
+
+
+class OpenQuestionFactory(DjangoModelFactory[OpenQuestion]):
+    class Meta:
+        model = OpenQuestion
+
+    version = factory.SubFactory(VersionFactory)
+    text_nl = "Wat zou je willen veranderen?"
+
+
+class RoundFactory(DjangoModelFactory[Round]):
+    class Meta:
+        model = Round
+
+    school = factory.SubFactory(SchoolFactory)
+    version = factory.SubFactory(VersionFactory)
+    opens_at = OPENS
+    closes_at = CLOSES
+    threshold = 5
+    open_threshold = factory.SelfAttribute("threshold")
+
+
+class OpenAnswerFactory(DjangoModelFactory[OpenAnswer]):
+    class Meta:
+        model = OpenAnswer
+
+    round = factory.SubFactory(RoundFactory)
+    question = factory.LazyAttribute(lambda o: OpenQuestionFactory.create(version=o.round.version))
+    text = factory.Sequence(lambda n: f"Antwoord {n}")
+
+
+class InvitationFactory(DjangoModelFactory[Invitation]):
+    class Meta:
+        model = Invitation
+
+    round = factory.SubFactory(RoundFactory)
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+def respond(round: Round, sheets: Sequence[dict[Item, int | None]]) -> None:
+    """Submit one response per sheet ({item: value or None for "don't know"})."""
+    for sheet in sheets:
+        response = Response.objects.create(round=round)
+        Answer.objects.bulk_create(
+            Answer(response=response, item=item, value=value) for item, value in sheet.items()
+        )
+
+
+def everything(round: Round, now: datetime) -> tuple[object, ...]:
+    return item_distributions(round, now), theme_means(round, now), open_answers(round, now)
+
+
+@pytest.fixture
+def school_round(school: School, leader: User) -> Round:
+    return RoundFactory.create(school=school, created_by=leader)
+
+
+@pytest.fixture
+def items(school_round: Round) -> dict[str, Item]:
+    """Two items on theme 1 (one scored in reverse), one on theme 3, one on the climate."""
+    version = school_round.version
+    return {
+        "open": ItemFactory.create(version=version, theme=Theme.objects.get(number=1)),
+        "unsaid": ItemFactory.create(
+            version=version, theme=Theme.objects.get(number=1), reverse_scored=True
+        ),
+        "goals": ItemFactory.create(version=version, theme=Theme.objects.get(number=3)),
+        "climate": ItemFactory.create(version=version, block=Block.CLIMATE, theme=None),
+    }
+
+
+def sheets(items: dict[str, Item], n: int) -> list[dict[Item, int | None]]:
+    """``n`` filled-in questionnaires; the first five are the ones the figures are checked on."""
+    fixed: list[dict[str, int | None]] = [
+        {"open": 5, "unsaid": 1, "goals": None, "climate": 3},
+        {"open": 4, "unsaid": 1, "goals": 3, "climate": 4},
+        {"open": 4, "unsaid": None, "goals": 4, "climate": 4},
+        {"open": 3, "unsaid": 2, "goals": 2, "climate": 2},
+        {"open": None, "unsaid": 4, "goals": 4, "climate": 5},
+    ]
+    rows = [fixed[i % len(fixed)] for i in range(n)]
+    return [{items[name]: value for name, value in row.items()} for row in rows]
+
+
+# 1 and 2: closed rounds only, and only from the threshold on.
+
+
+def test_it_hides_scores_and_their_count_below_the_threshold(
+    school_round: Round, items: dict[str, Item]
+) -> None:
+    respond(school_round, sheets(items, 4))
+    OpenAnswerFactory.create_batch(4, round=school_round)
+
+    gate = round_gate(school_round, AFTER)
+
+    assert gate == Gate(released=False, respondents=None, reason="below_threshold", threshold=5)
+    assert everything(school_round, AFTER) == (None, None, None)
+    with translation.override("en"):
+        assert gate.message == (
+            "Fewer than 5 colleagues answered, so nothing can be shown without someone being "
+            "recognisable."
+        )
+    assert "4" not in gate.message
+
+
+def test_it_shows_correct_figures_from_the_threshold_on(
+    school_round: Round, items: dict[str, Item]
+) -> None:
+    respond(school_round, sheets(items, 5))
+
+    gate = round_gate(school_round, AFTER)
+    distributions = item_distributions(school_round, AFTER)
+    means = theme_means(school_round, AFTER)
+
+    assert gate == Gate(released=True, respondents=5, reason="ok", threshold=5)
+    assert gate.message == ""
+    assert distributions is not None
+    assert distributions[items["open"].pk] == {1: 0, 2: 0, 3: 1, 4: 2, 5: 1, None: 1}
+    assert distributions[items["unsaid"].pk] == {1: 2, 2: 1, 3: 0, 4: 1, 5: 0, None: 1}
+    assert set(distributions) == {item.pk for item in items.values()}
+    # Theme 1: "open" gives 5, 4, 4, 3; "unsaid" is reverse-scored, so 1, 1, 2, 4 count as
+    # 5, 5, 4, 2. Both "don't know"s are left out: 32 / 8 = 4.0 (unflipped it would be 3.0).
+    # Theme 3: 3, 4, 2, 4 -> 3.25. The climate item has no theme and is not in the means.
+    assert means == {1: pytest.approx(4.0), 3: pytest.approx(3.25)}
+
+
+def test_a_theme_answered_only_with_dont_know_has_no_mean(
+    school_round: Round, items: dict[str, Item]
+) -> None:
+    respond(school_round, [{items["goals"]: None, items["open"]: 4}] * 5)
+
+    assert theme_means(school_round, AFTER) == {1: pytest.approx(4.0)}
+
+
+@pytest.mark.parametrize("moment", [BEFORE, OPENS, WHILE_OPEN, CLOSES - timedelta(seconds=1)])
+def test_it_shows_nothing_before_the_round_closes_however_many_answered(
+    school_round: Round, items: dict[str, Item], moment: datetime
+) -> None:
+    respond(school_round, sheets(items, 20))
+    OpenAnswerFactory.create_batch(20, round=school_round)
+
+    gate = round_gate(school_round, moment)
+
+    assert gate == Gate(released=False, respondents=None, reason="not_closed", threshold=5)
+    assert open_answers_gate(school_round, moment).respondents is None
+    assert everything(school_round, moment) == (None, None, None)
+    with translation.override("en"):
+        assert gate.message == "Results appear when the round has closed."
+
+
+def test_it_shows_everything_from_the_moment_the_round_closes(
+    school_round: Round, items: dict[str, Item]
+) -> None:
+    respond(school_round, sheets(items, 20))
+    OpenAnswerFactory.create_batch(20, round=school_round)
+
+    assert round_gate(school_round, CLOSES).respondents == 20
+    assert None not in everything(school_round, CLOSES)
+
+
+# 3: open answers.
+
+
+@pytest.fixture
+def strict_round(school: School) -> Round:
+    return RoundFactory.create(school=school, threshold=5, open_threshold=7)
+
+
+def test_open_answers_need_their_own_higher_threshold(strict_round: Round) -> None:
+    item = ItemFactory.create(version=strict_round.version)
+    respond(strict_round, [{item: 4}] * 6)
+    written = [a.text for a in OpenAnswerFactory.create_batch(6, round=strict_round)]
+
+    assert round_gate(strict_round, AFTER).released
+    assert item_distributions(strict_round, AFTER) is not None
+    assert open_answers(strict_round, AFTER) is None
+    gate = open_answers_gate(strict_round, AFTER)
+    assert gate == Gate(
+        released=False, respondents=None, reason="below_open_threshold", threshold=7
+    )
+    with translation.override("en"):
+        assert "at least 7 colleagues" in gate.message
+
+    respond(strict_round, [{item: 2}])
+    written.append(OpenAnswerFactory.create(round=strict_round).text)
+
+    shown = open_answers(strict_round, AFTER)
+    assert shown is not None
+    assert sorted(shown) == sorted(written)
+    assert all(type(text) is str for text in shown)
+
+
+def test_open_answers_come_in_an_unpredictable_order(strict_round: Round) -> None:
+    respond(strict_round, [{}] * 7)
+    written = {a.text for a in OpenAnswerFactory.create_batch(20, round=strict_round)}
+
+    orders = [tuple(open_answers(strict_round, AFTER) or ()) for _ in range(10)]
+
+    assert all(set(order) == written and len(order) == 20 for order in orders)
+    # Ten equal shuffles of 20 texts happen with probability (1/20!)^9: never.
+    assert len(set(orders)) >= 2
+    # Seeding Python's global generator does not reproduce the order (it uses os.urandom).
+    state = random.getstate()
+    try:
+        random.seed(1)
+        first = open_answers(strict_round, AFTER)
+        random.seed(1)
+        assert open_answers(strict_round, AFTER) != first
+    finally:
+        random.setstate(state)
+
+
+def test_empty_open_answers_are_left_out(strict_round: Round) -> None:
+    respond(strict_round, [{}] * 7)
+    OpenAnswerFactory.create(round=strict_round, text="")
+    OpenAnswerFactory.create(round=strict_round, text="Meer tijd voor elkaar.")
+
+    assert open_answers(strict_round, AFTER) == ["Meer tijd voor elkaar."]
+
+
+# The work stays in the database: a fixed number of queries whatever the size of the round.
+
+
+@pytest.mark.parametrize(("respondents", "extra_items"), [(5, 0), (30, 12)])
+def test_results_take_a_fixed_number_of_queries(
+    school_round: Round,
+    items: dict[str, Item],
+    respondents: int,
+    extra_items: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    more = ItemFactory.create_batch(extra_items, version=school_round.version)
+    filled = sheets(items, respondents)
+    respond(school_round, [sheet | {item: 3 for item in more} for sheet in filled])
+    OpenAnswerFactory.create_batch(respondents, round=school_round)
+
+    with django_assert_num_queries(1):
+        round_gate(school_round, AFTER)
+    with django_assert_num_queries(2):
+        distributions = item_distributions(school_round, AFTER)
+    with django_assert_num_queries(2):
+        theme_means(school_round, AFTER)
+    with django_assert_num_queries(2):
+        open_answers(school_round, AFTER)
+    with django_assert_num_queries(0):
+        item_distributions(school_round, WHILE_OPEN)
+    assert distributions is not None
+    assert len(distributions) == len(items) + extra_items
+
+
+# 5: the response rate, also while the round is open.
+
+
+def test_the_leader_sees_the_response_rate_of_an_open_round_in_one_query(
+    school_round: Round, teacher: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    InvitationFactory.create(round=school_round, user=teacher, done=True)
+    InvitationFactory.create_batch(2, round=school_round, done=True)
+    InvitationFactory.create_batch(5, round=school_round, done=False)
+    InvitationFactory.create_batch(3, done=True)  # another school's round
+
+    assert school_round.is_open(WHILE_OPEN)
+    with django_assert_num_queries(1):
+        assert response_rate(school_round) == (3, 8)
+
+
+def test_a_round_without_invitations_has_a_rate_of_zero_of_zero(school_round: Round) -> None:
+    assert response_rate(school_round) == (0, 0)
+
+
+# The gate as a property: for any threshold, number of respondents and moment.
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    threshold=st.integers(3, 7),
+    respondents=st.integers(0, 12),
+    moment=st.sampled_from([BEFORE, WHILE_OPEN, CLOSES, AFTER]),
+)
+def test_the_gate_opens_exactly_when_closed_and_enough_answered(
+    school: School, threshold: int, respondents: int, moment: datetime
+) -> None:
+    with transaction.atomic():
+        round = RoundFactory.create(school=school, threshold=threshold)
+        Response.objects.bulk_create(Response(round=round) for _ in range(respondents))
+        gate = round_gate(round, moment)
+        transaction.set_rollback(True)
+
+    closed = moment >= CLOSES
+    assert gate.released == (closed and respondents >= threshold)
+    assert gate.respondents is None or gate.respondents >= threshold
+    assert gate.respondents == (respondents if gate.released else None)
+    enough = respondents >= threshold
+    assert gate.reason == ("not_closed" if not closed else "ok" if enough else "below_threshold")
+
+
+# 4: subgroups. Nobody may subtract released figures from the parent's to isolate a few people.
+
+
+def test_a_team_is_withheld_when_the_rest_of_the_school_would_be_too_small() -> None:
+    # 20 respondents: showing teams A (8) and B (9) would leave 3 people (team C plus those
+    # without a team) as "school minus A minus B". Withholding A, the smallest, leaves 11.
+    released = releasable_subgroups(20, {"A": 8, "B": 9, "C": 3}, threshold=5)
+
+    assert released == frozenset({"B"})
+
+
+def test_overlapping_subgroups_are_refused() -> None:
+    with pytest.raises(ValueError, match="disjoint"):
+        releasable_subgroups(10, {"A": 6, "B": 6}, threshold=5)
+
+
+@settings(max_examples=500)
+@given(
+    threshold=st.integers(3, 10),
+    counts=st.lists(st.integers(0, 30), max_size=8),
+    extra=st.integers(0, 10),
+)
+def test_released_subgroups_can_never_be_subtracted_down_to_a_small_group(
+    threshold: int, counts: list[int], extra: int
+) -> None:
+    parent = sum(counts) + extra
+    subgroups = {f"team {i}": count for i, count in enumerate(counts)}
+
+    released = releasable_subgroups(parent, subgroups, threshold)
+
+    assert released <= subgroups.keys()
+    # (a) every released figure is about at least `threshold` people.
+    assert all(subgroups[k] >= threshold for k in released)
+    # (c) the parent is shown only from the threshold on, and without it nothing is.
+    assert is_releasable(parent, threshold) == (parent >= threshold)
+    if not is_releasable(parent, threshold):
+        assert released == frozenset()
+    # (b) the parent minus ANY combination of released figures is 0 or >= threshold (the
+    # empty combination is the parent's own figure, which is only shown when releasable).
+    smallest = 0 if is_releasable(parent, threshold) else 1
+    for size in range(smallest, len(released) + 1):
+        for subset in itertools.combinations(sorted(released), size):
+            rest = parent - sum(subgroups[k] for k in subset)
+            assert rest == 0 or rest >= threshold, (subset, rest)
+    # (d) nothing is withheld without need ...
+    eligible = {k for k, count in subgroups.items() if count >= threshold}
+    remainder = parent - sum(subgroups[k] for k in eligible)
+    if parent >= threshold and (remainder == 0 or remainder >= threshold):
+        assert released == eligible
+    # ... and when something must be, it is one subgroup, and a smallest one.
+    withheld = eligible - released
+    assert len(withheld) <= 1
+    for k in withheld:
+        assert subgroups[k] == min(subgroups[e] for e in eligible)

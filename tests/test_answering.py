@@ -1,0 +1,277 @@
+"""A teacher answers on any device: the e-mailed link becomes a session, every answer is
+saved as it is given, and on submit the answers are stored with no link to the person."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+
+from dialoog.models import School, Team, User
+from surveys.models import (
+    Answer,
+    Draft,
+    Invitation,
+    Item,
+    OpenAnswer,
+    QuestionnaireTemplate,
+    Response,
+    Round,
+)
+from surveys.services import round_open
+
+from .factories import MembershipFactory, UserFactory
+from .survey_helpers import answer_everything, committed, fresh_token, open_round
+
+
+@pytest.fixture
+def round_(school: School, team: Team, teacher: User) -> Round:
+    for _ in range(5):
+        MembershipFactory.create(user=UserFactory.create(), school=school, team=team)
+    return open_round(school, team=team, days=3)
+
+
+@pytest.fixture
+def invitation(round_: Round, teacher: User) -> Invitation:
+    return Invitation.objects.get(round=round_, user=teacher)
+
+
+@pytest.fixture
+def answering(client: Client, invitation: Invitation) -> Client:
+    response = client.get(f"/i/{fresh_token(invitation)}/")
+    assert response.status_code == 302
+    return client
+
+
+def test_the_link_becomes_a_session_and_the_token_leaves_the_address(
+    client: Client, invitation: Invitation
+) -> None:
+    token = fresh_token(invitation)
+    response = client.get(f"/i/{token}/")
+    assert response["Location"] == "/vragenlijst/"
+    assert token not in response["Location"]
+    step = client.get("/vragenlijst/")
+    assert step["Location"] == "/vragenlijst/t1/"
+    page = client.get("/vragenlijst/t1/").content.decode()
+    assert "Stap 1 van" in page
+    assert token not in page
+
+
+def test_an_unknown_or_replaced_link_is_explained(client: Client, invitation: Invitation) -> None:
+    old = fresh_token(invitation)
+    fresh_token(invitation)
+    response = client.get(f"/i/{old}/")
+    assert response.status_code == 404
+    assert "Deze link werkt niet" in response.content.decode()
+
+
+def test_answering_pages_need_the_link(client: Client, db: None) -> None:
+    response = client.get("/vragenlijst/t1/")
+    assert response.status_code == 403
+    assert "Open de link uit je e-mail" in response.content.decode()
+
+
+def test_each_answer_is_saved_as_it_is_given(answering: Client, round_: Round) -> None:
+    item = Item.objects.filter(version=round_.version, theme__number=1).first()
+    assert item is not None
+    response = answering.post("/vragenlijst/t1/", {f"item-{item.pk}": "2"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Opgeslagen" in response.content.decode()
+    assert Draft.objects.get().answers == {str(item.pk): 2}
+
+
+def test_tampered_values_and_unknown_items_are_refused(answering: Client, round_: Round) -> None:
+    item = Item.objects.filter(version=round_.version).first()
+    assert item is not None
+    response = answering.post("/vragenlijst/t1/", {f"item-{item.pk}": "9", "item-999999": "3"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Kies een van de antwoorden." in page
+    assert Draft.objects.get().answers == {}
+    answering.post("/vragenlijst/t1/", {f"item-{item.pk}": "abc"})
+    assert Draft.objects.get().answers == {}
+
+
+def test_an_item_of_another_questionnaire_is_refused(
+    answering: Client, round_: Round, school: School
+) -> None:
+    template = QuestionnaireTemplate.objects.get()
+    item = template.items.first()
+    assert item is not None
+    item.text_nl = "Een gewijzigde stelling"
+    item.save()
+    other_version = template.freeze()
+    foreign = other_version.items.first()
+    assert foreign is not None and foreign.version_id != round_.version_id
+    answering.post("/vragenlijst/t1/", {f"item-{foreign.pk}": "3"})
+    assert Draft.objects.get().answers == {}
+
+
+def test_a_teacher_resumes_on_another_device_with_the_same_email(
+    client: Client, invitation: Invitation, round_: Round
+) -> None:
+    token = fresh_token(invitation)
+    phone, laptop = Client(), Client()
+    phone.get(f"/i/{token}/")
+    first = Item.objects.filter(version=round_.version, theme__number=1).first()
+    assert first is not None
+    phone.post("/vragenlijst/t1/", {f"item-{first.pk}": "5"})
+    laptop.get(f"/i/{token}/")
+    page = laptop.get("/vragenlijst/t1/").content.decode()
+    assert f'id="item-{first.pk}-5" value="5" checked' in page
+
+
+def test_submitting_stores_answers_without_a_person_and_shows_a_copy(
+    answering: Client, round_: Round, invitation: Invitation
+) -> None:
+    answer_everything(answering, round_, value=4)
+    question = round_.version.open_questions.first()
+    assert question is not None
+    answering.post("/vragenlijst/open/", {f"open-{question.pk}": "We zouden vaker mogen lachen."})
+    review = answering.get("/vragenlijst/review/").content.decode()
+    assert "We zouden vaker mogen lachen." in review
+    with committed():
+        response = answering.post("/vragenlijst/verzenden/", {"email_copy": "1"})
+    page = response.content.decode()
+    items = Item.objects.filter(version=round_.version).count()
+    assert "Bedankt, je antwoorden zijn verstuurd" in page
+    assert page.count("<dt") == items + 1
+    assert Response.objects.filter(round=round_).count() == 1
+    assert Answer.objects.filter(response__round=round_, value=4).count() == items
+    assert OpenAnswer.objects.get().text == "We zouden vaker mogen lachen."
+    assert not Draft.objects.exists()
+    invitation.refresh_from_db()
+    assert invitation.done
+    [copy] = [m for m in mail.outbox if "Je antwoorden" in str(m.subject)]
+    assert copy.to == [invitation.user.email]
+    assert "We zouden vaker mogen lachen." in str(copy.body)
+
+
+def test_a_second_submit_stores_nothing_more(
+    answering: Client, round_: Round, invitation: Invitation
+) -> None:
+    answer_everything(answering, round_)
+    answering.post("/vragenlijst/verzenden/")
+    again = Client()
+    token = fresh_token(invitation)
+    response = again.get(f"/i/{token}/")
+    assert "Je antwoorden zijn al verstuurd" in response.content.decode()
+    answering.post("/vragenlijst/verzenden/")
+    assert Response.objects.count() == 1
+
+
+def test_an_incomplete_questionnaire_cannot_be_sent(answering: Client, round_: Round) -> None:
+    first = Item.objects.filter(version=round_.version).first()
+    assert first is not None
+    answering.post("/vragenlijst/t1/", {f"item-{first.pk}": "3"})
+    response = answering.post("/vragenlijst/verzenden/", follow=True)
+    page = response.content.decode()
+    assert "hebben nog geen antwoord" in page
+    assert not Response.objects.exists()
+    assert Draft.objects.get().answers == {str(first.pk): 3}
+
+
+def test_answers_cannot_be_sent_after_the_round_closed(answering: Client, round_: Round) -> None:
+    answer_everything(answering, round_)
+    with time_machine.travel(round_.closes_at + timedelta(minutes=1), tick=False):
+        page = answering.post("/vragenlijst/verzenden/").content.decode()
+        assert "Deze vragenlijst is gesloten" in page
+        assert answering.get("/vragenlijst/t1/").status_code == 200
+    assert not Response.objects.exists()
+
+
+def test_the_link_stops_working_when_the_round_closes(
+    client: Client, invitation: Invitation, round_: Round
+) -> None:
+    token = fresh_token(invitation)
+    with time_machine.travel(round_.closes_at + timedelta(seconds=1), tick=False):
+        page = client.get(f"/i/{token}/").content.decode()
+    assert "Deze vragenlijst is gesloten" in page
+    assert "answering_invitation" not in client.session
+
+
+def test_a_link_before_the_round_opens_says_so(
+    client: Client, school: School, team: Team, teacher: User
+) -> None:
+    now = timezone.now()
+    with committed():
+        planned = round_open(
+            school=school,
+            team=team,
+            template=QuestionnaireTemplate.objects.get(),
+            opens_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=5),
+            threshold=3,
+            open_threshold=3,
+            created_by=None,
+            now=now,
+        )
+    invitation = Invitation.objects.get(round=planned, user=teacher)
+    page = client.get(f"/i/{fresh_token(invitation)}/").content.decode()
+    assert "Deze vragenlijst is nog niet open" in page
+
+
+def test_submitting_forty_answers_costs_a_fixed_number_of_queries(
+    answering: Client,
+    round_: Round,
+    invitation: Invitation,
+    django_assert_num_queries: object,
+) -> None:
+    version = round_.version
+    existing = Item.objects.filter(version=version).count()
+    theme = Item.objects.filter(version=version).exclude(theme=None).first()
+    assert theme is not None
+    Item.objects.bulk_create(
+        Item(version=version, block="theme", theme=theme.theme, order=100 + i, text_nl=f"S{i}")
+        for i in range(40 - existing)
+    )
+    assert Item.objects.filter(version=version).count() == 40
+    Draft.objects.update_or_create(
+        invitation=invitation,
+        defaults={
+            "answers": {
+                str(pk): 3
+                for pk in Item.objects.filter(version=version).values_list("pk", flat=True)
+            },
+            "open_answers": {str(version.open_questions.first().pk): "Meer tijd samen."},  # type: ignore[union-attr]
+        },
+    )
+    from surveys.services import submit_answers
+
+    with django_assert_num_queries(11):  # type: ignore[operator]
+        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+    assert OpenAnswer.objects.count() == 1
+    assert Answer.objects.count() == 40
+
+
+def _columns(model: type[models.Model]) -> list[models.Field[object, object]]:
+    return [f for f in model._meta.get_fields() if isinstance(f, models.Field)]
+
+
+@pytest.mark.parametrize("model", [Response, Answer, OpenAnswer])
+def test_answer_tables_have_no_person_and_no_time(model: type[models.Model]) -> None:
+    for field in _columns(model):
+        assert not isinstance(field, models.DateTimeField | models.DateField | models.TimeField), (
+            field
+        )
+        assert not isinstance(field, models.GenericIPAddressField), field
+        if field.is_relation:
+            assert field.related_model is not User, field
+            assert field.related_model in (
+                Round,
+                Response,
+                Item,
+                OpenAnswer._meta.get_field("question").related_model,
+            ), field
+    assert isinstance(model._meta.pk, models.UUIDField)
+
+
+def test_invitations_record_done_without_a_time() -> None:
+    assert not any(
+        isinstance(f, models.DateTimeField | models.DateField) for f in _columns(Invitation)
+    )
