@@ -36,13 +36,26 @@ TEACHERS = [
 OTHER_LEADER = ("leider@kompas.test", "Pieter de Graaf")
 
 
+# Per open question (what goes well; what is left unsaid; what would help).
 OPEN_ANSWERS = [
-    "We helpen elkaar snel als iemand iets nodig heeft.",
-    "In de teamvergadering zeggen we niet altijd wat we echt vinden.",
-    "Ik zou graag vaker bij collega's in de klas kijken.",
-    "Er wordt veel over elkaar gepraat in plaats van met elkaar.",
-    "Meer tijd om samen lessen voor te bereiden.",
-    "Fijne collega's, maar lastige onderwerpen laten we liggen.",
+    [
+        "We helpen elkaar snel als iemand iets nodig heeft.",
+        "De sfeer is fijn en we kunnen met elkaar lachen.",
+        "In de onderbouw stemmen we goed af.",
+        "Nieuwe collega's worden goed opgevangen.",
+    ],
+    [
+        "In de teamvergadering zeggen we niet altijd wat we echt vinden.",
+        "Er wordt soms over elkaar gepraat in plaats van met elkaar.",
+        "Lastige onderwerpen laten we liggen, zoals de verdeling van taken.",
+        "Ik durf niet altijd te zeggen dat ik het anders zou doen.",
+    ],
+    [
+        "Vaker bij elkaar in de klas kijken en daarover napraten.",
+        "Meer tijd om samen lessen voor te bereiden.",
+        "Afspraken over hoe we feedback geven.",
+        "Een vast moment om te bespreken hoe het gaat in het team.",
+    ],
 ]
 
 
@@ -136,9 +149,9 @@ class Command(BaseCommand):
         for index, invitation in enumerate(Invitation.objects.filter(round=round_)):
             answers = {str(item.pk): self._demo_value(item, index, rng) for item in items}
             texts = {
-                str(q.pk): OPEN_ANSWERS[(index + n) % len(OPEN_ANSWERS)]
+                str(q.pk): OPEN_ANSWERS[n % 3][(index // 2) % 4]
                 for n, q in enumerate(questions)
-                if (index + n) % 3 == 0
+                if (index + n) % 2 == 0
             }
             Draft.objects.create(invitation=invitation, answers=answers, open_answers=texts)
             submit_answers(invitation_id=invitation.pk, now=opens_at + timedelta(days=1))
