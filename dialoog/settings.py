@@ -262,6 +262,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables at beat start; editable in the admin afterwards.
 CELERY_BEAT_SCHEDULE = {
     "send-due-invitations": {"task": "surveys.tasks.send_due_invitations", "schedule": 300.0},
+    "delete-stale-drafts": {"task": "surveys.tasks.delete_stale_drafts", "schedule": 3600.0},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
+from surveys import views as survey_views
+
 from . import views
 from .adapters import may_use_two_factor
 
@@ -25,6 +27,7 @@ def _leaders_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 school_patterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("me/", views.teacher_home, name="teacher_home"),
+    path("me/rounds/<int:pk>/answer/", survey_views.answer_as_member, name="answer_as_member"),
     path("people/", views.people, name="people"),
     path("people/import/", views.people_import, name="people_import"),
     path("teams/add/", views.team_add, name="team_add"),

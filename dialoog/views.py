@@ -122,8 +122,18 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
     membership = (
         Membership.objects.filter(school=school, user=request.user).select_related("team").first()
     )
+    from surveys.models import Invitation, Round
+
+    # The teacher's own questionnaires that are open now (their own "done" is theirs to see).
+    invitations = (
+        Invitation.objects.for_school(school)
+        .filter(user=request.user, round__in=Round.objects.open(timezone.now()))
+        .select_related("round", "round__version", "round__team")
+    )
     return render(
-        request, "dialoog/teacher_home.html", {"school": school, "membership": membership}
+        request,
+        "dialoog/teacher_home.html",
+        {"school": school, "membership": membership, "invitations": invitations},
     )
 
 

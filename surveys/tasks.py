@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Invitation, Round
+from .models import Draft, Invitation, Round
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -70,3 +70,13 @@ def send_due_invitations() -> int:
         send_invitation.delay(invitation_id, 1)
         count += 1
     return count
+
+
+@shared_task
+def delete_stale_drafts() -> int:
+    """A draft links answers to a person; once its round has closed it can never be sent,
+    so it is deleted rather than kept."""
+    deleted, _ = Draft.objects.filter(
+        invitation__round__in=Round.objects.closed(timezone.now())
+    ).delete()
+    return deleted

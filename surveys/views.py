@@ -356,6 +356,22 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("surveys:answer")
 
 
+@school_view(lead=False)
+@require_POST
+def answer_as_member(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """A logged-in teacher starts (or resumes) their questionnaire without the e-mail: being
+    logged in proves the same as holding the link."""
+    invitation = get_owned_or_404(
+        Invitation.objects.select_related("round"), school, round_id=pk, user=request.user
+    )
+    if invitation.done:
+        return _stop(request, "done")
+    if not invitation.round.is_open(timezone.now()):
+        return _stop(request, "closed")
+    request.session[SESSION_KEY] = invitation.pk
+    return redirect("surveys:answer")
+
+
 @never_cache
 @require_GET
 def answer_start(request: HttpRequest) -> HttpResponse:

@@ -275,3 +275,77 @@ def test_invitations_record_done_without_a_time() -> None:
     assert not any(
         isinstance(f, models.DateTimeField | models.DateField) for f in _columns(Invitation)
     )
+
+
+def test_drafts_of_a_closed_round_are_deleted(answering: Client, round_: Round) -> None:
+    from surveys.tasks import delete_stale_drafts
+
+    answer_everything(answering, round_)
+    assert delete_stale_drafts() == 0
+    with time_machine.travel(round_.closes_at + timedelta(minutes=1), tick=False):
+        assert delete_stale_drafts() == 1
+    assert not Draft.objects.exists()
+
+
+def test_the_link_never_reaches_a_log_line(invitation: Invitation) -> None:
+    import logging
+    import logging.config
+    import runpy
+    from pathlib import Path
+
+    from dialoog.logging import RedactTokensFilter
+
+    token = fresh_token(invitation)
+    # Django's own handlers (root and the dev server's) carry the redacting filter.
+    for name in ("", "django.server"):
+        handlers = logging.getLogger(name).handlers
+        assert any(isinstance(f, RedactTokensFilter) for h in handlers for f in h.filters), name
+    record = logging.LogRecord(
+        "django.server", logging.INFO, "", 0, '"GET /i/%s/" 302', (token,), None
+    )
+    RedactTokensFilter().filter(record)
+    assert token not in record.getMessage()
+    # Gunicorn's access log, configured by gunicorn.conf.py.
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    stream_records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            stream_records.append(record.getMessage())
+
+    logging.config.dictConfig(config["logconfig_dict"])
+    access = logging.getLogger("gunicorn.access")
+    collector = Collect()
+    for handler_filter in access.handlers[0].filters:
+        collector.addFilter(handler_filter)
+    access.addHandler(collector)
+    try:
+        access.info(
+            '%(h)s "%(r)s" %(s)s', {"h": "127.0.0.1", "r": f"GET /i/{token}/ HTTP/1.1", "s": "302"}
+        )
+    finally:
+        access.removeHandler(collector)
+    assert (
+        stream_records and token not in stream_records[0] and "/i/[redacted]/" in stream_records[0]
+    )
+
+
+def test_a_logged_in_teacher_answers_without_the_email(
+    client: Client, teacher: User, school: School, round_: Round
+) -> None:
+    client.force_login(teacher)
+    page = client.get(f"/s/{school.slug}/me/").content.decode()
+    assert 'data-testid="answer-now"' in page
+    response = client.post(f"/s/{school.slug}/me/rounds/{round_.pk}/answer/")
+    assert response["Location"] == "/vragenlijst/"
+    assert client.get("/vragenlijst/t1/").status_code == 200
+
+
+def test_a_teacher_cannot_answer_for_a_round_they_were_not_invited_to(
+    client: Client, school: School, round_: Round
+) -> None:
+    newcomer = UserFactory.create()
+    MembershipFactory.create(user=newcomer, school=school)
+    client.force_login(newcomer)
+    assert client.post(f"/s/{school.slug}/me/rounds/{round_.pk}/answer/").status_code == 404
+    assert "answering_invitation" not in client.session

@@ -85,7 +85,7 @@ def victim_school(db: None) -> dict[str, Any]:
 
 
 # Which of school A's objects a URL argument names, by the URL's name.
-PK_OWNERS = {"own_intervention_": "intervention", "rounds:": "round"}
+PK_OWNERS = {"own_intervention_": "intervention", "rounds:": "round", "answer_as_member": "round"}
 
 
 def fill(
