@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialoog.i18n import pick
 from dialoog.models import School, SchoolOwnedQuerySet, Team, User
-from interventions.models import Theme
+from interventions.models import Intervention, Theme
 
 SCALE_MIN, SCALE_MAX = 1, 5
 
@@ -69,8 +69,10 @@ class QuestionnaireTemplate(models.Model):
                 "leader_text_nl": i.leader_text_nl,
                 "leader_text_en": i.leader_text_en,
                 "reverse_scored": i.reverse_scored,
+                "key": i.key,
+                "interventions": sorted(x.pk for x in i.interventions.all()),
             }
-            for i in self.items.select_related("theme")
+            for i in self.items.select_related("theme").prefetch_related("interventions")
         ]
         questions = [
             {"order": q.order, "text_nl": q.text_nl, "text_en": q.text_en}
@@ -107,7 +109,7 @@ class QuestionnaireTemplate(models.Model):
             intro_en=self.intro_en,
         )
         themes = {t.number: t for t in Theme.objects.all()}
-        Item.objects.bulk_create(
+        items = Item.objects.bulk_create(
             Item(
                 version=version,
                 block=row["block"],
@@ -118,8 +120,15 @@ class QuestionnaireTemplate(models.Model):
                 leader_text_nl=row["leader_text_nl"],
                 leader_text_en=row["leader_text_en"],
                 reverse_scored=row["reverse_scored"],
+                key=row["key"],
             )
             for row in content["items"]
+        )
+        links = Item.interventions.through
+        links.objects.bulk_create(
+            links(item_id=item.pk, intervention_id=intervention_id)
+            for item, row in zip(items, content["items"], strict=True)
+            for intervention_id in row["interventions"]
         )
         OpenQuestion.objects.bulk_create(
             OpenQuestion(
@@ -154,6 +163,15 @@ class ItemFields(models.Model):
         _("scored in reverse"),
         default=False,
         help_text=_("Agreeing is the unfavourable answer (e.g. 'things are left unsaid')."),
+    )
+    # What the signals need to recognise a statement, e.g. "left_unsaid" (surveys.signals).
+    key = models.SlugField(_("signal key"), max_length=40, blank=True)
+    interventions = models.ManyToManyField(
+        Intervention,
+        verbose_name=_("written from interventions"),
+        blank=True,
+        related_name="+",
+        help_text=_("The interventions of Tabel 1 this statement asks about."),
     )
 
     class Meta:

@@ -125,3 +125,27 @@ def test_editing_the_template_never_changes_a_frozen_version() -> None:
     assert new_version.items.get(block=Block.CLIMATE, order=item.order).text_nl == item.text_nl
     frozen.refresh_from_db()
     assert frozen.text_nl == old_text
+
+
+@pytest.mark.django_db
+def test_every_theme_statement_names_interventions_of_its_theme_and_all_26_are_asked() -> None:
+    from interventions.models import Intervention
+
+    template = QuestionnaireTemplate.objects.get(is_active=True)
+    covered: set[int] = set()
+    for item in template.items.filter(block="theme").prefetch_related("interventions__theme"):
+        linked = list(item.interventions.all())
+        assert linked, item.text_nl
+        assert all(i.theme_id == item.theme_id for i in linked), item.text_nl
+        covered.update(i.pk for i in linked)
+    assert covered == set(Intervention.objects.catalogue().values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_freezing_keeps_signal_keys_and_interventions() -> None:
+    template = QuestionnaireTemplate.objects.get(is_active=True)
+    version = template.freeze()
+    assert version.items.get(key="left_unsaid").reverse_scored
+    assert version.items.get(key="all_can_be_said").block == "climate"
+    frozen = version.items.filter(block="theme").prefetch_related("interventions")
+    assert all(item.interventions.exists() for item in frozen)

@@ -353,6 +353,42 @@ CLIMATE_ITEMS = [
     ),
 ]
 
+# Per (theme, order): the Tabel 1 interventions a statement was written from (see the
+# comments above); the results use them to suggest what to do about a low or split item.
+ITEM_INTERVENTIONS = {
+    (1, 1): ('1.1',),
+    (1, 2): ('1.1', '1.2'),
+    (1, 3): ('1.3',),
+    (1, 4): ('1.3', '1.4'),
+    (1, 5): ('1.5',),
+    (1, 6): ('1.6',),
+    (1, 7): ('1.7',),
+    (2, 1): ('2.1',),
+    (2, 2): ('2.2',),
+    (2, 3): ('2.3',),
+    (2, 4): ('2.4',),
+    (2, 5): ('2.5',),
+    (2, 6): ('2.6',),
+    (2, 7): ('2.6',),
+    (2, 8): ('2.7',),
+    (3, 1): ('3.1',),
+    (3, 2): ('3.2',),
+    (3, 3): ('3.3',),
+    (3, 4): ('3.4',),
+    (3, 5): ('3.5',),
+    (3, 6): ('3.6',),
+    (4, 1): ('4.1',),
+    (4, 2): ('4.2',),
+    (4, 3): ('4.3',),
+    (4, 4): ('4.3',),
+    (4, 5): ('4.4',),
+    (4, 6): ('4.5',),
+    (4, 7): ('4.6',),
+}
+
+# Climate statements that the signals recognise (surveys.signals).
+CLIMATE_KEYS = {1: "all_can_be_said", 2: "feel_heard", 3: "build_on_ideas", 4: "left_unsaid", 5: "talk_past", 6: "energy"}
+
 OPEN_QUESTIONS = [
     (
         "Wat gaat er goed in hoe we in ons team met elkaar praten?",
@@ -405,7 +441,21 @@ def load(apps, schema_editor):
             rows.append(TemplateItem(**_item(template, "theme", themes[number], order, row)))
     for order, row in enumerate(CLIMATE_ITEMS, start=1):
         rows.append(TemplateItem(**_item(template, "climate", None, order, row)))
+    for row in rows:
+        if row.block == "climate":
+            row.key = CLIMATE_KEYS.get(row.order, "")
     TemplateItem.objects.bulk_create(rows)
+    Intervention = apps.get_model("interventions", "Intervention")
+    catalogue = {
+        f"{i.theme.number}.{i.number}": i
+        for i in Intervention.objects.filter(school__isnull=True).select_related("theme")
+    }
+    for item in TemplateItem.objects.filter(template=template, block="theme").select_related(
+        "theme"
+    ):
+        item.interventions.set(
+            [catalogue[code] for code in ITEM_INTERVENTIONS.get((item.theme.number, item.order), ())]
+        )
     TemplateOpenQuestion.objects.bulk_create(
         TemplateOpenQuestion(template=template, order=order, text_nl=text_nl, text_en=text_en)
         for order, (text_nl, text_en) in enumerate(OPEN_QUESTIONS, start=1)
