@@ -17,6 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_stubs_ext import StrOrPromise
 
+from surveys.report import RoundReport, latest_released
+from surveys.report import build as build_report
+
 from .celery import app as celery_app
 from .forms import ProfileForm, TeacherCsvForm, TeacherForm, TeamForm, submitted
 from .models import Membership, School, Team, User
@@ -66,6 +69,9 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
     )
     teams = Team.objects.filter(school=school).count()
     teachers = counts["teachers"]
+    now = timezone.now()
+    latest = latest_released(school, now)
+    report = build_report(latest, now, with_open_answers=False) if latest else None
     not_yet = "not_started"
     steps = [
         CycleStep(
@@ -77,9 +83,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
             + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
         ),
         _round_step(school),
-        CycleStep(
-            "results", _("Results"), not_yet, _("Where the dialogue stalls and where tension sits.")
-        ),
+        _results_step(school, report),
         CycleStep("interviews", _("Interviews"), not_yet, _("One conversation per teacher.")),
         CycleStep("focus", _("Focus group"), not_yet, _("The team reads its results together.")),
         CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
@@ -90,8 +94,29 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
     return render(
         request,
         "dialoog/dashboard.html",
-        {"school": school, "steps": steps, "counts": counts, "team_count": teams},
+        {
+            "school": school,
+            "steps": steps,
+            "counts": counts,
+            "team_count": teams,
+            "report": report,
+        },
     )
+
+
+def _results_step(school: School, report: RoundReport | None) -> CycleStep:
+    title = _("Results")
+    if report is None:
+        return CycleStep(
+            "results", title, "not_started", _("Where the dialogue stalls and where tension sits.")
+        )
+    url = reverse("rounds:results", kwargs={"school_slug": school.slug, "pk": report.round.pk})
+    if not report.released:
+        return CycleStep("results", title, "todo", report.gate.message, url)
+    detail = ngettext("%(n)s signal", "%(n)s signals", len(report.signals)) % {
+        "n": len(report.signals)
+    }
+    return CycleStep("results", title, "ready", detail, url)
 
 
 def _round_step(school: School) -> CycleStep:

@@ -16,6 +16,7 @@ from .models import (
     QuestionnaireTemplate,
     QuestionnaireVersion,
     Round,
+    SuggestionChoice,
     TemplateItem,
     TemplateOpenQuestion,
 )
@@ -147,3 +148,11 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(SuggestionChoice)
+class SuggestionChoiceAdmin(admin.ModelAdmin[SuggestionChoice]):
+    list_display = ["round", "key", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "round__school"]
+    search_fields = ["key", "round__school__name"]
+    list_select_related = ["round", "round__school", "round__team", "decided_by"]

@@ -25,15 +25,35 @@ never mixes two clocks.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    StdDev,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
-from .models import SCALE_MAX, SCALE_MIN, Answer, Block, Invitation, OpenAnswer, Round
+from .models import (
+    SCALE_MAX,
+    SCALE_MIN,
+    Answer,
+    Block,
+    Invitation,
+    OpenAnswer,
+    Response,
+    Round,
+)
 
 K = TypeVar("K")
 
@@ -139,20 +159,83 @@ def theme_means(round: Round, now: datetime) -> dict[int, float] | None:
     """
     if not round_gate(round, now).released:
         return None
-    favourable = Case(
-        When(item__reverse_scored=True, then=Value(SCALE_MAX + SCALE_MIN) - F("value")),
-        default=F("value"),
-        output_field=IntegerField(),
-    )
     rows = (
         Answer.objects.filter(response__round=round, item__block=Block.THEME)
         .values("item__theme__number")
-        .annotate(mean=Avg(favourable, output_field=FloatField()))
+        .annotate(mean=Avg(_favourable(), output_field=FloatField()))
         .order_by()
     )
     return {
         row["item__theme__number"]: float(row["mean"]) for row in rows if row["mean"] is not None
     }
+
+
+def _favourable() -> Case:
+    return Case(
+        When(item__reverse_scored=True, then=Value(SCALE_MAX + SCALE_MIN) - F("value")),
+        default=F("value"),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class ThemeStat:
+    mean: float
+    spread: float  # population standard deviation of the favourable values
+    answers: int  # answers on the scale (not respondents; "don't know" left out)
+
+
+def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
+    """Per theme number: mean and spread of the favourable values, in one grouped query on
+    top of the gate's count. ``None`` when the gate is shut."""
+    if not round_gate(round, now).released:
+        return None
+    rows = (
+        Answer.objects.filter(response__round=round, item__block=Block.THEME, value__isnull=False)
+        .values("item__theme__number")
+        .annotate(
+            mean=Avg(_favourable(), output_field=FloatField()),
+            spread=StdDev(_favourable(), output_field=FloatField()),
+            answers=Count("id"),
+        )
+        .order_by()
+    )
+    return {
+        row["item__theme__number"]: ThemeStat(
+            mean=float(row["mean"]), spread=float(row["spread"] or 0.0), answers=row["answers"]
+        )
+        for row in rows
+    }
+
+
+def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, float]]:
+    """Per round id (only rounds the gate releases): per theme number, the mean favourable
+    value. Two queries whatever the number of rounds: one count of responses per round, one
+    grouped average per round and theme."""
+    closed = [r for r in rounds if r.is_closed(now)]
+    if not closed:
+        return {}
+    counts = dict(
+        Response.objects.filter(round__in=closed)
+        .values("round_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("round_id", "n")
+    )
+    released = [r.pk for r in closed if is_releasable(counts.get(r.pk, 0), r.threshold)]
+    if not released:
+        return {}
+    rows = (
+        Answer.objects.filter(response__round_id__in=released, item__block=Block.THEME)
+        .values("response__round_id", "item__theme__number")
+        .annotate(mean=Avg(_favourable(), output_field=FloatField()))
+        .order_by()
+    )
+    trend: dict[int, dict[int, float]] = {pk: {} for pk in released}
+    for row in rows:
+        if row["mean"] is not None:
+            trend[row["response__round_id"]][row["item__theme__number"]] = float(row["mean"])
+    return trend
 
 
 def open_answers(round: Round, now: datetime) -> list[str] | None:

@@ -530,3 +530,36 @@ class LeaderAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.value}"
+
+
+class SuggestionChoiceQuerySet(SchoolOwnedQuerySet):
+    school_path = "round__school"
+
+
+class SuggestionChoice(models.Model):
+    """The leader's decision on one suggestion of a round's results. Suggestions themselves are
+    computed from the results each time; only the decision is stored, by the suggestion's key."""
+
+    class Status(models.TextChoices):
+        CHOSEN = "chosen", _("Chosen")
+        NOT_NOW = "not_now", _("Not now")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="suggestion_choices")
+    key = models.SlugField(max_length=40)
+    status = models.CharField(_("decision"), max_length=8, choices=Status.choices)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    objects = SuggestionChoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision on a suggestion")
+        verbose_name_plural = _("decisions on suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "key"], name="suggestion_choice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.key}: {self.status}"

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/remind/", views.round_remind, name="round_remind"),
     path("<int:pk>/resend/", views.round_resend, name="round_resend"),
     path("<int:pk>/leader/", views.round_leader_view, name="round_leader"),
+    path("<int:pk>/results/", views.round_results, name="results"),
+    path("<int:pk>/suggestions/<slug:key>/", views.suggestion_choose, name="suggestion_choose"),
 ]

@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,16 +21,19 @@ from dialoog.forms import submitted
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
-from .anonymity import (
-    item_distributions,
-    open_answers,
-    open_answers_gate,
-    response_rate,
-    round_gate,
-    theme_means,
-)
+from .anonymity import response_rate, round_gate
 from .forms import ExtendForm, RoundForm
-from .models import DONT_KNOW, SCALE_MAX, Draft, Invitation, Item, LeaderAnswer, Round
+from .models import (
+    DONT_KNOW,
+    SCALE_MAX,
+    Draft,
+    Invitation,
+    Item,
+    LeaderAnswer,
+    Round,
+    SuggestionChoice,
+)
+from .report import build as build_report
 from .services import (
     SubmitError,
     invitation_for_token,
@@ -108,36 +112,59 @@ def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
             "percentage": round(100 * done / invited) if invited else 0,
             "extend_form": ExtendForm(round=round_, now=now),
             "audience": round_.invitations.select_related("user").order_by("user__full_name"),
-            **_results(round_, now),
+            **_gate_only(round_, now),
         },
     )
 
 
-def _results(round_: Round, now: datetime) -> dict[str, Any]:
-    """The first view of a closed round's results, every figure through the anonymity gate.
-    (The full results page with charts and signals builds on this.)"""
-    gate = round_gate(round_, now)
-    if not gate.released:
-        return {"gate": gate}
-    distributions = item_distributions(round_, now) or {}
-    means = theme_means(round_, now) or {}
-    items = list(round_.version.items.select_related("theme"))
-    themes = {item.theme.number: item.theme for item in items if item.theme}
-    rows = [
-        {
-            "item": item,
-            "counts": [distributions.get(item.pk, {}).get(v, 0) for v in range(1, 6)],
-            "dont_know": distributions.get(item.pk, {}).get(None, 0),
-        }
-        for item in items
-    ]
-    return {
-        "gate": gate,
-        "theme_rows": [(themes[n], mean) for n, mean in sorted(means.items())],
-        "item_rows": rows,
-        "open_gate": open_answers_gate(round_, now),
-        "open_texts": open_answers(round_, now),
-    }
+def _gate_only(round_: Round, now: datetime) -> dict[str, Any]:
+    return {"gate": round_gate(round_, now)}
+
+
+@school_view(lead=True)
+@require_GET
+def round_results(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    round_ = _round(school, pk)
+    report = build_report(round_, timezone.now())
+    response = render(
+        request, "surveys/results.html", {"school": school, "round": round_, "report": report}
+    )
+    # Results are sensitive: never kept by a browser or a proxy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@school_view(lead=True)
+@require_POST
+def suggestion_choose(request: AuthedRequest, school: School, pk: int, key: str) -> HttpResponse:
+    """Mark a suggestion chosen or "not now" (posting the same status again clears it)."""
+    round_ = _round(school, pk)
+    status = request.POST.get("status", "")
+    if status not in SuggestionChoice.Status.values:
+        return HttpResponse(_("Unknown choice."), status=400)
+    report = build_report(round_, timezone.now(), with_open_answers=False)
+    row = next((r for r in report.suggestions if r.suggestion.key == key), None)
+    if row is None:
+        raise Http404
+    current = SuggestionChoice.objects.filter(round=round_, key=key).first()
+    if current is not None and current.status == status:
+        current.delete()
+        row.status = None
+    else:
+        SuggestionChoice.objects.update_or_create(
+            round=round_, key=key, defaults={"status": status, "decided_by": request.user}
+        )
+        row.status = status
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "surveys/results.html#suggestion",
+            {"school": school, "round": round_, "row": row},
+        )
+    return redirect(
+        reverse("rounds:results", kwargs={"school_slug": school.slug, "pk": round_.pk})
+        + f"#suggestion-{key}"
+    )
 
 
 @school_view(lead=True)

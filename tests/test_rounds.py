@@ -290,10 +290,14 @@ def test_with_four_answers_and_threshold_five_no_figure_is_shown_anywhere(
 ) -> None:
     round_ = _close_with_responses(school, team, 4)
     client.force_login(leader)
-    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
-    assert 'data-testid="results"' not in page
-    assert "Open antwoord van" not in page
-    assert "Minder dan 5 collega" in page
+    for url in (
+        f"/s/{school.slug}/rounds/{round_.pk}/",
+        f"/s/{school.slug}/rounds/{round_.pk}/results/",
+    ):
+        page = client.get(url).content.decode()
+        assert 'data-testid="results"' not in page
+        assert "Open antwoord van" not in page
+        assert "Minder dan 5 collega" in page
     item = round_.version.items.first()
     assert item is not None and item.text not in page
 
@@ -303,7 +307,9 @@ def test_with_five_answers_the_figures_appear(
 ) -> None:
     round_ = _close_with_responses(school, team, 5)
     client.force_login(leader)
-    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert 'data-testid="results-link"' in detail
+    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/results/").content.decode()
     assert 'data-testid="results"' in page
     assert "Gebaseerd op 5 deelnemers" in page
     assert page.count("Open antwoord van") == 5
@@ -317,6 +323,6 @@ def test_nothing_is_shown_while_the_round_is_open(
     round_ = _close_with_responses(school, team, 6)
     Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + timedelta(days=1))
     client.force_login(leader)
-    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/results/").content.decode()
     assert 'data-testid="results"' not in page
     assert "Open antwoord van" not in page

@@ -92,7 +92,10 @@ def fill(
     pattern: str, kwargs_names: list[str], victim: dict[str, Any], name: str = ""
 ) -> dict[str, Any]:
     owner = next((obj for prefix, obj in PK_OWNERS.items() if name.startswith(prefix)), None)
-    values: dict[str, Callable[[], Any]] = {"school_slug": lambda: victim["school"].slug}
+    values: dict[str, Callable[[], Any]] = {
+        "school_slug": lambda: victim["school"].slug,
+        "key": lambda: "warning",
+    }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk
     unknown = [name for name in kwargs_names if name not in values]

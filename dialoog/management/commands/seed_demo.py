@@ -119,18 +119,25 @@ class Command(BaseCommand):
             self.stdout.write(f"  other school  : {OTHER_LEADER[0]}")
 
     def _closed_round(self, school: School, leader: User) -> None:
-        """A round for the whole school that closed six weeks ago, answered by all twelve
-        teachers. The answers are made up but tell a story the results can show: a friendly
-        climate where things are left unsaid, and a team split on collective learning."""
-        from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
-        from surveys.services import round_open, submit_answers
+        """Three rounds for the whole school, two years apart and the last one closed six weeks
+        ago, each answered by all twelve teachers. Made up, but they tell the article's story:
+        a fine school where everything could be said, and then kinks in the cables: a pleasant
+        surface with things left unsaid, and a team split on collective learning."""
+        from surveys.models import Round
 
         if Round.objects.filter(school=school).exists():
             return
+        for years_ago in (2, 1, 0):
+            self._demo_round(school, leader, years_ago)
+
+    def _demo_round(self, school: School, leader: User, years_ago: int) -> None:
+        from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
+        from surveys.services import round_open, submit_answers
+
         template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
         if template is None:
             return
-        closes_at = timezone.now() - timedelta(days=42)
+        closes_at = timezone.now() - timedelta(days=42 + 365 * years_ago)
         opens_at = closes_at - timedelta(days=14)
         round_ = round_open(
             school=school,
@@ -143,32 +150,40 @@ class Command(BaseCommand):
             created_by=leader,
             now=opens_at - timedelta(days=1),  # before opening: no e-mails are queued
         )
-        rng = random.Random(2019)
+        rng = random.Random(2019 + years_ago)
         items = list(round_.version.items.select_related("theme"))
         questions = list(round_.version.open_questions.all())
         for index, invitation in enumerate(Invitation.objects.filter(round=round_)):
-            answers = {str(item.pk): self._demo_value(item, index, rng) for item in items}
+            answers = {
+                str(item.pk): self._demo_value(item, index, rng, years_ago) for item in items
+            }
             texts = {
-                str(q.pk): OPEN_ANSWERS[n % 3][(index // 2) % 4]
+                str(q.pk): OPEN_ANSWERS[n % 3][(index // 2 + years_ago) % 4]
                 for n, q in enumerate(questions)
                 if (index + n) % 2 == 0
             }
             Draft.objects.create(invitation=invitation, answers=answers, open_answers=texts)
             submit_answers(invitation_id=invitation.pk, now=opens_at + timedelta(days=1))
+        # The leader thinks all is well: a blind spot where the team is split or silent.
         LeaderAnswer.objects.bulk_create(
-            LeaderAnswer(round=round_, item=item, value=4 if not item.reverse_scored else 2)
-            for item in items
+            LeaderAnswer(round=round_, item=item, value=int(item.favourable(4))) for item in items
         )
         Round.objects.filter(pk=round_.pk).update(leader_done=True)
 
     @staticmethod
-    def _demo_value(item: Any, index: int, rng: random.Random) -> int:
+    def _demo_value(item: Any, index: int, rng: random.Random, years_ago: int) -> int:
         """0 = "weet ik niet"; otherwise 1..5 on the item's own scale."""
-        if rng.random() < 0.06:
+        if rng.random() < (0.04 if years_ago else 0.08):
             return 0
-        if item.block == "climate":
-            # Pleasant on the surface, but half the team says things are left unsaid.
-            favourable = rng.choice([4, 4, 5]) if index % 2 else rng.choice([2, 3, 4])
+        if years_ago:
+            # The fine school: the wind in the sails, everything can be said.
+            favourable = rng.choice([3, 4, 4, 5] if years_ago == 2 else [3, 4, 4, 4, 5])
+        elif item.key in ("all_can_be_said", "left_unsaid"):
+            # "Niet alles wordt meer gezegd": the warning sign.
+            favourable = rng.choice([2, 2, 3, 3, 4])
+        elif item.block == "climate":
+            # ... while the atmosphere still seems fine.
+            favourable = rng.choice([4, 4, 5])
         elif item.theme.number == 3:
             # Collective learning splits the team into two camps.
             favourable = rng.choice([4, 5]) if index < 6 else rng.choice([1, 2])

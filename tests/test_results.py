@@ -1,0 +1,145 @@
+"""The leader reads a closed round: scores, spread, own view, trend, signals, suggestions; the
+dashboard shows the latest of it; every figure through the anonymity rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dialoog.models import School, Team, User
+from surveys.models import Draft, Invitation, Round, SuggestionChoice
+from surveys.services import submit_answers
+
+from .factories import MembershipFactory, UserFactory
+from .survey_helpers import open_round
+
+
+@pytest.fixture
+def demo(db: None) -> School:
+    call_command("seed_demo", quiet=True)
+    return School.objects.get(slug="de-regenboog")
+
+
+@pytest.fixture
+def demo_leader(demo: School, client: Client) -> Client:
+    client.force_login(User.objects.get(email="leider@regenboog.test"))
+    return client
+
+
+def latest(school: School) -> Round:
+    round_ = Round.objects.filter(school=school).order_by("-opens_at").first()
+    assert round_ is not None
+    return round_
+
+
+def test_the_demo_dashboard_shows_scores_trend_a_tension_signal_and_suggestions(
+    demo: School, demo_leader: Client
+) -> None:
+    page = demo_leader.get(f"/s/{demo.slug}/").content.decode()
+    assert page.count('data-testid="dashboard-theme"') == 4
+    assert "Collectief leren" in page
+    assert "<svg" in page  # the trend sparklines
+    assert 'data-testid="dashboard-signal"' in page
+    assert "Spanning" in page
+    assert 'data-testid="dashboard-suggestion"' in page
+    assert "signaleert spanningen en maakt deze bespreekbaar." in page
+
+
+def test_the_dashboard_reads_in_english_too(demo: School, demo_leader: Client) -> None:
+    demo_leader.cookies["django_language"] = "en"
+    page = demo_leader.get(f"/s/{demo.slug}/").content.decode()
+    assert "Collective learning" in page
+    assert "Tension" in page
+    assert "notices tensions and makes them discussable." in page
+
+
+def test_the_results_page_shows_signals_with_reasons_and_suggestions(
+    demo: School, demo_leader: Client
+) -> None:
+    round_ = latest(demo)
+    response = demo_leader.get(f"/s/{demo.slug}/rounds/{round_.pk}/results/")
+    assert response["Cache-Control"] == "no-store"
+    page = response.content.decode()
+    assert 'data-testid="signal-tension"' in page
+    assert 'data-testid="signal-warning_sign"' in page
+    assert page.count('data-testid="theme-row"') == 5
+    assert 'role="img"' in page
+    assert "Aanbeveling 2" in page
+
+
+def test_a_leader_marks_a_suggestion_chosen_and_can_undo_it(
+    demo: School, demo_leader: Client
+) -> None:
+    round_ = latest(demo)
+    page = demo_leader.get(f"/s/{demo.slug}/rounds/{round_.pk}/results/").content.decode()
+    import re
+
+    key = re.search(r'id="suggestion-([a-z0-9-]+)"', page)
+    assert key
+    url = f"/s/{demo.slug}/rounds/{round_.pk}/suggestions/{key.group(1)}/"
+    response = demo_leader.post(url, {"status": "chosen"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Gekozen" in response.content.decode()
+    assert SuggestionChoice.objects.get(round=round_, key=key.group(1)).status == "chosen"
+    demo_leader.post(url, {"status": "chosen"})
+    assert not SuggestionChoice.objects.filter(round=round_).exists()
+    assert demo_leader.post(url, {"status": "maybe"}).status_code == 400
+    bad = f"/s/{demo.slug}/rounds/{round_.pk}/suggestions/no-such-thing/"
+    assert demo_leader.post(bad, {"status": "chosen"}).status_code == 404
+
+
+def test_a_teacher_cannot_see_results(demo: School, client: Client) -> None:
+    client.force_login(User.objects.get(email="leerkracht1@regenboog.test"))
+    round_ = latest(demo)
+    assert client.get(f"/s/{demo.slug}/rounds/{round_.pk}/results/").status_code == 404
+
+
+def _closed_rounds(school: School, team: Team, count: int) -> list[Round]:
+    teachers = [UserFactory.create() for _ in range(5)]
+    for teacher in teachers:
+        MembershipFactory.create(user=teacher, school=school, team=team)
+    rounds = []
+    now = timezone.now()
+    for index in range(count):
+        when = now - timedelta(days=400 * (count - index))
+        round_ = open_round(school, team=team, now=when, threshold=5)
+        items = list(round_.version.items.all())
+        for n, invitation in enumerate(Invitation.objects.filter(round=round_)):
+            Draft.objects.create(
+                invitation=invitation,
+                answers={str(item.pk): 1 + (n + index) % 5 for item in items},
+            )
+            submit_answers(invitation_id=invitation.pk, now=when)
+        rounds.append(round_)
+    return rounds
+
+
+def _queries(client: Client, url: str) -> int:
+    client.get(url)  # warm caches (sessions, content types)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_results_and_dashboard_cost_the_same_queries_for_one_or_ten_rounds(
+    client: Client, leader: User, school: School, team: Team, other_school: School
+) -> None:
+    client.force_login(leader)
+    one = _closed_rounds(school, team, 1)[-1]
+    one_results = _queries(client, f"/s/{school.slug}/rounds/{one.pk}/results/")
+    one_dashboard = _queries(client, f"/s/{school.slug}/")
+
+    # The same leader at a second school with ten rounds of history.
+    from dialoog.models import Membership
+
+    Membership.objects.create(user=leader, school=other_school, role="leader")
+    other_team = Team.objects.create(school=other_school, name="Team")
+    ten = _closed_rounds(other_school, other_team, 10)[-1]
+    assert _queries(client, f"/s/{other_school.slug}/rounds/{ten.pk}/results/") == one_results
+    assert _queries(client, f"/s/{other_school.slug}/") == one_dashboard
