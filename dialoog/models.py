@@ -102,11 +102,22 @@ def _unique_slug(model: type[models.Model], name: str, pk: int | None) -> str:
     return slug
 
 
+class BoardQuerySet(models.QuerySet["Board"]):
+    def administered_by(self, user: User | AnonymousUser) -> BoardQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.BOARD_ADMIN
+        ).distinct()
+
+
 class Board(models.Model):
     """A school board (schoolbestuur) that holds one or more schools."""
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=50, unique=True, blank=True)
+
+    objects = BoardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("board")

@@ -33,6 +33,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("teams/add/", views.team_add, name="team_add"),
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
+    path("interviews/", include("surveys.interview_urls")),
 ]
 
 urlpatterns = [
@@ -49,5 +50,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("model/", include("interventions.urls")),
     path("s/<slug:school_slug>/", include(school_patterns)),
+    path("board/<slug:board_slug>/", views.board_overview, name="board"),
     path("", include("surveys.urls")),
 ]

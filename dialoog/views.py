@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,7 @@ from surveys.report import build as build_report
 
 from .celery import app as celery_app
 from .forms import ProfileForm, TeacherCsvForm, TeacherForm, TeamForm, submitted
-from .models import Membership, School, Team, User
+from .models import Board, Membership, School, Team, User
 from .tasks import send_welcome_email
 from .tenancy import AuthedRequest, school_view
 
@@ -31,14 +31,15 @@ from .tenancy import AuthedRequest, school_view
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to where their work is: a leader to the dashboard, a teacher to
-    their own page; someone with several schools picks one."""
+    their own page; someone with several schools, or a board admin, picks one."""
     schools = list(School.objects.for_user(request.user))
-    if len(schools) == 1:
+    boards = list(Board.objects.administered_by(request.user))
+    if len(schools) == 1 and not boards:
         school = schools[0]
         name = "dashboard" if request.user.is_leader_of(school) else "teacher_home"  # type: ignore[union-attr]
         return redirect(name, school_slug=school.slug)
     led = set(School.objects.led_by(request.user).values_list("pk", flat=True))
-    return render(request, "dialoog/home.html", {"schools": schools, "led": led})
+    return render(request, "dialoog/home.html", {"schools": schools, "led": led, "boards": boards})
 
 
 @dataclass
@@ -84,7 +85,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         ),
         _round_step(school),
         _results_step(school, report),
-        CycleStep("interviews", _("Interviews"), not_yet, _("One conversation per teacher.")),
+        _interviews_step(school, report),
         CycleStep("focus", _("Focus group"), not_yet, _("The team reads its results together.")),
         CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
         CycleStep(
@@ -117,6 +118,18 @@ def _results_step(school: School, report: RoundReport | None) -> CycleStep:
         "n": len(report.signals)
     }
     return CycleStep("results", title, "ready", detail, url)
+
+
+def _interviews_step(school: School, report: RoundReport | None) -> CycleStep:
+    title = _("Interviews")
+    if report is None:
+        return CycleStep("interviews", title, "not_started", _("One conversation per teacher."))
+    held = report.round.interviews.count()
+    url = reverse(
+        "interviews:list", kwargs={"school_slug": school.slug, "round_pk": report.round.pk}
+    )
+    detail = ngettext("%(n)s interview", "%(n)s interviews", held) % {"n": held}
+    return CycleStep("interviews", title, "ready" if held else "todo", detail, url)
 
 
 def _round_step(school: School) -> CycleStep:
@@ -234,6 +247,45 @@ def people_import(request: HttpRequest, school: School) -> HttpResponse:
         "dialoog/people_import.html",
         {"school": school, "form": form, "result": form.result},
     )
+
+
+@login_required
+@require_GET
+def board_overview(request: HttpRequest, board_slug: str) -> HttpResponse:
+    """The board's schools side by side: each school's latest released round per theme. No
+    board-wide figure is shown, so no school's answers can be derived by subtraction."""
+    from surveys.anonymity import theme_trend
+    from surveys.models import Round
+
+    board = get_object_or_404(Board.objects.administered_by(request.user), slug=board_slug)
+    now = timezone.now()
+    schools = list(board.schools.order_by("name"))
+    latest: dict[int, Round] = {}
+    for round_ in (
+        Round.objects.filter(school__board=board)
+        .closed(now)
+        .select_related("team")
+        .order_by("school_id", "closes_at")
+    ):
+        if round_.team_id is None:
+            latest[round_.school_id] = round_  # the last whole-school round wins
+    trend = theme_trend(list(latest.values()), now)
+    from interventions.models import Theme
+
+    themes = list(Theme.objects.all())
+    rows = [
+        {
+            "school": school,
+            "round": latest.get(school.pk),
+            "means": [
+                trend.get(latest[school.pk].pk, {}).get(t.number) if school.pk in latest else None
+                for t in themes
+            ],
+            "released": school.pk in latest and latest[school.pk].pk in trend,
+        }
+        for school in schools
+    ]
+    return render(request, "dialoog/board.html", {"board": board, "themes": themes, "rows": rows})
 
 
 @login_required

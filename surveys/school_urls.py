@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/resend/", views.round_resend, name="round_resend"),
     path("<int:pk>/leader/", views.round_leader_view, name="round_leader"),
     path("<int:pk>/results/", views.round_results, name="results"),
+    path("<int:pk>/export.<str:fmt>", views.round_export, name="export"),
     path("<int:pk>/suggestions/<slug:key>/", views.suggestion_choose, name="suggestion_choose"),
 ]

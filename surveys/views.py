@@ -22,6 +22,7 @@ from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
 from .anonymity import response_rate, round_gate
+from .exports import NotReleased, report_csv, report_xlsx
 from .forms import ExtendForm, RoundForm
 from .models import (
     DONT_KNOW,
@@ -126,12 +127,45 @@ def _gate_only(round_: Round, now: datetime) -> dict[str, Any]:
 def round_results(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     round_ = _round(school, pk)
     report = build_report(round_, timezone.now())
+    done, invited = response_rate(round_)
     response = render(
-        request, "surveys/results.html", {"school": school, "round": round_, "report": report}
+        request,
+        "surveys/results.html",
+        {"school": school, "round": round_, "report": report, "done": done, "invited": invited},
     )
     # Results are sensitive: never kept by a browser or a proxy.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@school_view(lead=True)
+@require_GET
+def round_export(request: HttpRequest, school: School, pk: int, fmt: str) -> HttpResponse:
+    """The released aggregates as CSV (for any spreadsheet) or Excel; refused, with the same
+    message as the results page, while the anonymity rules hold them back."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    round_ = _round(school, pk)
+    report = build_report(round_, timezone.now(), with_open_answers=False)
+    name = f"dialoog-{school.slug}-{round_.closes_at:%Y-%m-%d}"
+    try:
+        if fmt == "csv":
+            # The BOM makes Excel read the file as UTF-8 (ë, é in Dutch names and texts).
+            response = HttpResponse(
+                "\ufeff" + report_csv(report), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        else:
+            response = HttpResponse(report_xlsx(report), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    except NotReleased as refused:
+        messages.error(request, str(refused))
+        return redirect("rounds:results", school_slug=school.slug, pk=round_.pk)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @school_view(lead=True)

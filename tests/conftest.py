@@ -37,6 +37,16 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _dutch_by_default() -> Iterator[None]:
+    # A request activates its language in the thread; start every test from the default.
+    from django.utils import translation
+
+    translation.activate("nl")
+    yield
+    translation.activate("nl")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Rate limits of allauth live in the cache; each test starts from zero.
     cache.clear()

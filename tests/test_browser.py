@@ -272,7 +272,9 @@ def _answer_step(page: Page, value: int = 4) -> None:
     labels = page.locator(f"fieldset label[for$='-{value}']")
     for index in range(labels.count()):
         labels.nth(index).click()
-    expect(page.locator("#save-status")).to_contain_text(re.compile("Opgeslagen|Saved"))
+    expect(page.locator("#save-status")).to_contain_text(
+        re.compile("Opgeslagen|Saved"), timeout=15_000
+    )
 
 
 def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_rate(
@@ -322,11 +324,15 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         page.goto(f"{demo}{link.group(1)}")
         # Back where the teacher left off: steps 1 and 2 were saved as they were tapped.
         expect(page).to_have_url(re.compile(r"/vragenlijst/t3/$"))
-        for _ in range(3):  # t3, t4 and the climate block
+        for following in ("t4", "t5", "open"):  # answer t3, t4 and the climate block (t5)
             _answer_step(page, value=3)
             page.get_by_test_id("next").click()
+            # Wait for the next step before tapping, or the taps could land on the old page.
+            expect(page).to_have_url(re.compile(rf"/vragenlijst/{following}/$"))
         page.locator("textarea").first.fill("Meer tijd om bij elkaar in de klas te kijken.")
-        expect(page.locator("#save-status")).to_contain_text(re.compile("Opgeslagen|Saved"))
+        expect(page.locator("#save-status")).to_contain_text(
+            re.compile("Opgeslagen|Saved"), timeout=15_000
+        )
         page.get_by_test_id("next").click()
         expect(page).to_have_url(re.compile(r"/vragenlijst/review/$"))
         page.get_by_test_id("submit").click()
@@ -348,3 +354,59 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         screenshot(page, "round-leader")
     finally:
         leader.close()
+
+
+def test_leader_reads_a_signal_chooses_a_suggestion_and_records_an_interview_the_teacher_reads(
+    browser: Browser, demo: str
+) -> None:
+    from surveys.models import Interview, Round
+
+    round_ = Round.objects.filter(school__slug="de-regenboog").order_by("-opens_at")[0]
+    colleague = Interview.objects.filter(round=round_).order_by("pk")[0]
+    newcomer = "leerkracht6@regenboog.test"
+
+    leader = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = leader.new_page()
+        log_in(page, demo)
+        expect_dashboard(page)
+        page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
+        page.get_by_test_id("results-link").click()
+        signal = page.get_by_test_id("signal-tension").first
+        expect(signal).to_contain_text("Collectief leren")
+        card = page.get_by_test_id("suggestion").first
+        card.locator("button[value=chosen]").click()
+        # htmx swaps the card in place; the button now says it is chosen.
+        expect(
+            page.get_by_test_id("suggestion").first.locator("button[value=chosen]")
+        ).to_have_attribute("aria-pressed", "true")
+        screenshot(page, "results")
+
+        page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
+        page.get_by_test_id("interviews-link").click()
+        page.get_by_test_id("audience-row").filter(has_text="Fleur van Dijk").get_by_test_id(
+            "plan-button"
+        ).click()
+        page.locator("input[name=scheduled_at]").fill("2026-11-30T15:30")
+        page.locator("main form [type=submit]").first.click()
+        expect(page.get_by_test_id("guide")).to_be_visible()
+        page.locator("textarea[name=text]").fill("Wil graag vaker samen lessen voorbereiden.")
+        page.locator("input[name=themes]").first.check()
+        page.locator("input[name=tension]").check()
+        page.locator("#notes [type=submit]").last.click()
+        expect(page.get_by_test_id("note")).to_contain_text("samen lessen voorbereiden")
+        screenshot(page, "interview")
+    finally:
+        leader.close()
+
+    teacher = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = teacher.new_page()
+        log_in(page, demo, email=newcomer)
+        page.goto(f"{demo}/s/de-regenboog/interviews/mine/")
+        expect(page.get_by_test_id("my-interview")).to_contain_text("samen lessen voorbereiden")
+        # A colleague's interview is not there for this teacher.
+        response = page.goto(f"{demo}/s/de-regenboog/interviews/interview/{colleague.pk}/")
+        assert response is not None and response.status == 404
+    finally:
+        teacher.close()

@@ -121,6 +121,8 @@ def test_seed_demo_builds_the_demo_school_and_is_idempotent() -> None:
     )
     assert round_.open_answers.exists() and round_.leader_done
     assert not round_.invitations.filter(done=False).exists()
+    assert round_.interviews.count() == 5
+    assert round_.interviews.filter(notes__wants_help=True).count() == 1
 
 
 def test_the_dashboard_shows_the_cycle_with_each_steps_state(
@@ -149,7 +151,16 @@ def test_the_admin_lists_every_model(client: Client, db: None) -> None:
 
     staff = User.objects.create_superuser("staff@dialoog.test", "a long admin passphrase")
     client.force_login(staff)
-    private = {"Response", "Answer", "OpenAnswer", "Draft", "LeaderAnswer"}
+    # Raw answers and interview notes: only the leader and the teacher concerned read them.
+    private = {
+        "Response",
+        "Answer",
+        "OpenAnswer",
+        "Draft",
+        "LeaderAnswer",
+        "Interview",
+        "InterviewNote",
+    }
     for app_label in ("dialoog", "interventions", "surveys"):
         for model in apps.get_app_config(app_label).get_models():
             if model.__name__ in private or model._meta.abstract:

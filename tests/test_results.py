@@ -100,7 +100,7 @@ def test_a_teacher_cannot_see_results(demo: School, client: Client) -> None:
     assert client.get(f"/s/{demo.slug}/rounds/{round_.pk}/results/").status_code == 404
 
 
-def _closed_rounds(school: School, team: Team, count: int) -> list[Round]:
+def _closed_rounds(school: School, team: Team | None, count: int) -> list[Round]:
     teachers = [UserFactory.create() for _ in range(5)]
     for teacher in teachers:
         MembershipFactory.create(user=teacher, school=school, team=team)
@@ -143,3 +143,60 @@ def test_results_and_dashboard_cost_the_same_queries_for_one_or_ten_rounds(
     ten = _closed_rounds(other_school, other_team, 10)[-1]
     assert _queries(client, f"/s/{other_school.slug}/rounds/{ten.pk}/results/") == one_results
     assert _queries(client, f"/s/{other_school.slug}/") == one_dashboard
+
+
+def test_a_board_admin_sees_the_boards_schools_side_by_side(demo: School, client: Client) -> None:
+    client.force_login(User.objects.get(email="bestuur@regenboog.test"))
+    assert client.get("/")["Content-Type"].startswith("text/html")
+    page = client.get(f"/board/{demo.board.slug}/").content.decode()  # type: ignore[union-attr]
+    assert page.count('data-testid="board-school"') == 1
+    assert "OBS De Regenboog" in page and "Collectief leren" in page
+    assert "3,0" in page  # the demo school's latest score for collective learning
+
+
+def test_a_board_overview_hides_a_school_below_the_threshold(
+    client: Client, school: School, team: Team
+) -> None:
+    from dialoog.models import Membership
+
+    admin = UserFactory.create()
+    Membership.objects.create(user=admin, board=school.board, role="board_admin")
+    _closed_rounds(school, None, 1)  # a round for the whole school
+    Round.objects.filter(school=school).update(threshold=6, open_threshold=6)
+    client.force_login(admin)
+    page = client.get(f"/board/{school.board.slug}/").content.decode()  # type: ignore[union-attr]
+    assert "Te weinig deelnemers" in page
+
+
+def test_only_the_boards_admin_sees_the_board(demo: School, client: Client, leader: User) -> None:
+    client.force_login(User.objects.get(email="leider@regenboog.test"))
+    assert client.get(f"/board/{demo.board.slug}/").status_code == 404  # type: ignore[union-attr]
+
+
+def test_the_leader_downloads_the_released_figures_as_csv_and_excel(
+    demo: School, demo_leader: Client
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    round_ = latest(demo)
+    csv = demo_leader.get(f"/s/{demo.slug}/rounds/{round_.pk}/export.csv")
+    assert csv["Content-Type"].startswith("text/csv")
+    assert csv["Cache-Control"] == "no-store"
+    text = csv.content.decode("utf-8-sig")
+    assert "Collectief leren" in text
+    xlsx = demo_leader.get(f"/s/{demo.slug}/rounds/{round_.pk}/export.xlsx")
+    workbook = load_workbook(BytesIO(xlsx.content))
+    assert len(workbook.sheetnames) == 4
+
+
+def test_an_export_below_the_threshold_is_refused_with_the_reason(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    round_ = _closed_rounds(school, team, 1)[0]
+    Round.objects.filter(pk=round_.pk).update(threshold=6, open_threshold=6)
+    client.force_login(leader)
+    response = client.get(f"/s/{school.slug}/rounds/{round_.pk}/export.xlsx", follow=True)
+    assert response.redirect_chain[-1][0].endswith("/results/")
+    assert "Minder dan 6 collega" in response.content.decode()

@@ -81,11 +81,27 @@ def victim_school(db: None) -> dict[str, Any]:
     for _ in range(4):
         MembershipFactory.create(user=UserFactory.create(), school=school, team=team)
     round_ = open_round(school, team=team, threshold=3)
-    return {"school": school, "team": team, "intervention": own, "round": round_}
+    from surveys.models import Interview, InterviewNote
+
+    interview = Interview.objects.create(round=round_, teacher=teacher)
+    note = InterviewNote.objects.create(interview=interview, text="Vertrouwelijk gesprek")
+    return {
+        "school": school,
+        "team": team,
+        "intervention": own,
+        "round": round_,
+        "interview": interview,
+        "note": note,
+    }
 
 
 # Which of school A's objects a URL argument names, by the URL's name.
-PK_OWNERS = {"own_intervention_": "intervention", "rounds:": "round", "answer_as_member": "round"}
+PK_OWNERS = {
+    "own_intervention_": "intervention",
+    "rounds:": "round",
+    "answer_as_member": "round",
+    "interviews:": "interview",
+}
 
 
 def fill(
@@ -95,6 +111,10 @@ def fill(
     values: dict[str, Callable[[], Any]] = {
         "school_slug": lambda: victim["school"].slug,
         "key": lambda: "warning",
+        "board_slug": lambda: victim["school"].board.slug,
+        "fmt": lambda: "csv",
+        "round_pk": lambda: victim["round"].pk,
+        "note_pk": lambda: victim["note"].pk,
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk

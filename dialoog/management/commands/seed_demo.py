@@ -59,6 +59,43 @@ OPEN_ANSWERS = [
 ]
 
 
+# (note, themes it is coded to, tension, wants help to raise something with a colleague)
+INTERVIEW_NOTES = [
+    (
+        "Voelt zich gehoord in de onderbouw, maar merkt dat lastige onderwerpen in de "
+        "teamvergadering blijven liggen.",
+        (1, 3),
+        True,
+        False,
+    ),
+    (
+        "Wil graag vaker bij collega's in de klas kijken; mist tijd om samen voor te bereiden.",
+        (2,),
+        False,
+        False,
+    ),
+    (
+        "Er speelt iets met een collega over de verdeling van taken; wil dat graag bespreken "
+        "maar weet niet hoe. Vraagt of de schoolleider het gesprek wil leiden.",
+        (3, 4),
+        True,
+        True,
+    ),
+    (
+        "Vindt de sfeer fijn, maar zegt niet altijd wat ze denkt om de rust te bewaren.",
+        (1, 4),
+        True,
+        False,
+    ),
+    (
+        "Heeft behoefte aan duidelijke afspraken over hoe we feedback geven.",
+        (1,),
+        False,
+        False,
+    ),
+]
+
+
 def teacher_email(index: int) -> str:
     return f"leerkracht{index}@regenboog.test"
 
@@ -129,6 +166,34 @@ class Command(BaseCommand):
             return
         for years_ago in (2, 1, 0):
             self._demo_round(school, leader, years_ago)
+        self._demo_interviews(school, leader)
+
+    def _demo_interviews(self, school: School, leader: User) -> None:
+        """Interviews with five teachers after the latest round, with coded notes."""
+        from interventions.models import Theme
+        from surveys.models import Interview, InterviewNote, Round
+
+        latest = Round.objects.filter(school=school).order_by("-opens_at").first()
+        if latest is None or latest.interviews.exists():
+            return
+        themes = {t.number: t for t in Theme.objects.all()}
+        for index, (text, theme_numbers, tension, wants_help) in enumerate(INTERVIEW_NOTES):
+            teacher = User.objects.get(email=teacher_email(index + 1))
+            interview = Interview.objects.create(
+                round=latest,
+                teacher=teacher,
+                scheduled_at=latest.closes_at + timedelta(days=3 + index),
+                brings_own_answers=index % 2 == 0,
+                created_by=leader,
+            )
+            note = InterviewNote.objects.create(
+                interview=interview,
+                text=text,
+                tension=tension,
+                wants_help=wants_help,
+                may_quote=index != 2,
+            )
+            note.themes.set([themes[n] for n in theme_numbers])
 
     def _demo_round(self, school: School, leader: User, years_ago: int) -> None:
         from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round

@@ -1,0 +1,26 @@
+"""Interviews of a round (stage two of the cycle), below ``s/<slug:school_slug>/interviews/``.
+
+``round_pk`` names a Round of the school, ``pk`` an Interview of the school and ``note_pk`` an
+InterviewNote of that interview."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import interviews
+
+app_name = "interviews"
+
+urlpatterns = [
+    path("mine/", interviews.interview_mine, name="mine"),
+    path("<int:round_pk>/", interviews.interview_list, name="list"),
+    path("<int:round_pk>/plan/", interviews.interview_plan, name="plan"),
+    path("<int:round_pk>/themes/", interviews.interview_themes, name="themes"),
+    path("interview/<int:pk>/", interviews.interview_detail, name="detail"),
+    path("interview/<int:pk>/notes/", interviews.note_add, name="note_add"),
+    path(
+        "interview/<int:pk>/notes/<int:note_pk>/delete/",
+        interviews.note_delete,
+        name="note_delete",
+    ),
+]
