@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from .emails import templated_email
 from .models import Membership
 
 
@@ -24,19 +23,18 @@ def send_welcome_email(membership_id: int) -> bool:
     membership = Membership.objects.select_related("user", "school", "team").get(pk=membership_id)
     user = membership.user
     try:
-        with translation.override(user.language):
-            context = {
+        login_url = settings.SITE_URL + reverse("account_request_login_code")
+        templated_email(
+            "dialoog/email/welcome",
+            {
                 "membership": membership,
                 "user": user,
                 "school": membership.school,
-                "login_url": settings.SITE_URL + reverse("account_request_login_code"),
-            }
-            subject = render_to_string("dialoog/email/welcome_subject.txt", context).strip()
-            text = render_to_string("dialoog/email/welcome.txt", context)
-            html = render_to_string("dialoog/email/welcome.html", context)
-        message = EmailMultiAlternatives(subject, text, to=[user.email])
-        message.attach_alternative(html, "text/html")
-        message.send()
+                "login_url": login_url,
+            },
+            to=user.email,
+            language=user.language,
+        ).send()
     except Exception:
         # Release the claim so a retry (or a resend) can send it after all.
         Membership.objects.filter(pk=membership_id).update(invited_at=None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from dialoog.emails import templated_email
 
 from .models import Draft, Invitation, Round
 
@@ -33,25 +33,20 @@ def send_invitation(invitation_id: int, send_number: int) -> bool:
     invitation.save(update_fields=["token_hash"])
     user = invitation.user
     try:
-        with translation.override(user.language):
-            context = {
+        link = settings.SITE_URL + reverse("surveys:enter", kwargs={"token": token})
+        templated_email(
+            "surveys/email/invitation",
+            {
                 "user": user,
                 "round": round_,
                 "school": round_.school,
-                "link": settings.SITE_URL + reverse("surveys:enter", kwargs={"token": token}),
+                "link": link,
                 "closes_at": timezone.localtime(round_.closes_at),
                 "reminder": send_number > 1,
-            }
-            subject = render_to_string("surveys/email/invitation_subject.txt", context).strip()
-            message = EmailMultiAlternatives(
-                subject,
-                render_to_string("surveys/email/invitation.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(
-                render_to_string("surveys/email/invitation.html", context), "text/html"
-            )
-            message.send()
+            },
+            to=user.email,
+            language=user.language,
+        ).send()
     except Exception:
         Invitation.objects.filter(pk=invitation_id).update(sent_count=send_number - 1)
         raise

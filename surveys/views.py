@@ -5,18 +5,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dialoog.emails import templated_email
 from dialoog.forms import submitted
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
@@ -541,16 +540,12 @@ def answer_submit(request: HttpRequest) -> HttpResponse:
     lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
     if request.POST.get("email_copy"):
         # Sent from here, not through the broker, so no copy of the answers waits in a queue.
-        with translation.override(user.language):
-            context = {"lines": lines, "open_copy": open_copy, "round": invitation.round}
-            message = EmailMultiAlternatives(
-                _("Your answers to the questionnaire"),
-                render_to_string("surveys/email/copy.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(
-                render_to_string("surveys/email/copy.html", context), "text/html"
-            )
+        message = templated_email(
+            "surveys/email/copy",
+            {"lines": lines, "open_copy": open_copy, "round": invitation.round},
+            to=user.email,
+            language=user.language,
+        )
         transaction.on_commit(message.send)
     return render(
         request,
