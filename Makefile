@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
+# Links in e-mails point at the server that `make run` starts.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint typecheck format install static migrate seed messages lock bench clean
 

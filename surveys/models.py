@@ -31,7 +31,7 @@ SCALE_MIN, SCALE_MAX = 1, 5
 
 class Block(models.TextChoices):
     THEME = "theme", _("Theme")
-    CLIMATE = "climate", _("Dialogue climate")
+    CLIMATE = "climate", _("How we talk with each other")
 
 
 class QuestionnaireTemplate(models.Model):

@@ -550,4 +550,4 @@ def test_a_split_on_a_climate_statement_is_asked_about_too() -> None:
     with translation.override("en"):
         guide = build_guide(_report([climate_split]))
     assert "The team is split on “Things are left unsaid”. How do you see it?" in _text(guide)
-    assert "Where the team is split: Dialogue climate" in _text(guide)
+    assert "Where the team is split: How we talk with each other" in _text(guide)

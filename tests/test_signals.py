@@ -204,7 +204,7 @@ def test_tension_fires_per_theme_with_counts_in_the_reason() -> None:
 def test_tension_in_the_climate_is_its_own_signal() -> None:
     (signal,) = tension_signals([stat(TWO_CAMPS, theme=None), stat(CONSENSUS_HIGH, theme=None)])
     assert signal.theme is None
-    assert signal.reason == "Dialogue climate: 1 of 2 statements splits the team."
+    assert signal.reason == "How we talk with each other: 1 of 2 statements splits the team."
 
 
 def test_more_split_and_more_polarised_is_stronger() -> None:

@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
             name='Item',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('block', models.CharField(choices=[('theme', 'Theme'), ('climate', 'Dialogue climate')], default='theme', max_length=7, verbose_name='block')),
+                ('block', models.CharField(choices=[('theme', 'Theme'), ('climate', 'How we talk with each other')], default='theme', max_length=7, verbose_name='block')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
                 ('text_nl', models.CharField(max_length=300, verbose_name='statement (Dutch)')),
                 ('text_en', models.CharField(blank=True, max_length=300, verbose_name='statement (English)')),
@@ -202,7 +202,7 @@ class Migration(migrations.Migration):
             name='TemplateItem',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('block', models.CharField(choices=[('theme', 'Theme'), ('climate', 'Dialogue climate')], default='theme', max_length=7, verbose_name='block')),
+                ('block', models.CharField(choices=[('theme', 'Theme'), ('climate', 'How we talk with each other')], default='theme', max_length=7, verbose_name='block')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
                 ('text_nl', models.CharField(max_length=300, verbose_name='statement (Dutch)')),
                 ('text_en', models.CharField(blank=True, max_length=300, verbose_name='statement (English)')),

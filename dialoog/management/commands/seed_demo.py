@@ -182,7 +182,9 @@ class Command(BaseCommand):
             interview = Interview.objects.create(
                 round=latest,
                 teacher=teacher,
-                scheduled_at=latest.closes_at + timedelta(days=3 + index),
+                scheduled_at=timezone.localtime(
+                    latest.closes_at + timedelta(days=3 + index)
+                ).replace(hour=15, minute=15, second=0, microsecond=0),
                 brings_own_answers=index % 2 == 0,
                 created_by=leader,
             )
