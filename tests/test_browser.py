@@ -311,6 +311,11 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
     )
     try:
         page = phone.new_page()
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         page.goto(f"{demo}{link.group(1)}")
         expect(page).to_have_url(re.compile(r"/vragenlijst/t1/$"))  # the token is gone
         _answer_step(page)
@@ -318,6 +323,7 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         expect(page).to_have_url(re.compile(r"/vragenlijst/t2/$"))
         _answer_step(page, value=2)
         screenshot(page, "answer-phone")
+        assert violations == []  # htmx and Bootstrap run under the CSP
         page.close()  # half-way: the tab is closed without pressing anything
 
         page = phone.new_page()
