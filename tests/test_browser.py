@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
+# Generous waits: CI shares the machine with the database, the worker and the browser.
+expect.set_options(timeout=15_000)
 
 LEADER_EMAIL = "leider@regenboog.test"
 TEACHER_EMAIL = "leerkracht1@regenboog.test"
@@ -269,6 +271,8 @@ def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
 
 def _answer_step(page: Page, value: int = 4) -> None:
     """Tap one answer per statement on the current step and wait for the autosave."""
+    # htmx binds its listeners on DOMContentLoaded; the URL may change before that.
+    page.wait_for_load_state("load")
     labels = page.locator(f"fieldset label[for$='-{value}']")
     for index in range(labels.count()):
         labels.nth(index).click()
@@ -335,6 +339,7 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
             page.get_by_test_id("next").click()
             # Wait for the next step before tapping, or the taps could land on the old page.
             expect(page).to_have_url(re.compile(rf"/vragenlijst/{following}/$"))
+        page.wait_for_load_state("load")
         page.locator("textarea").first.fill("Meer tijd om bij elkaar in de klas te kijken.")
         expect(page.locator("#save-status")).to_contain_text(
             re.compile("Opgeslagen|Saved"), timeout=15_000
