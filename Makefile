@@ -9,7 +9,7 @@ export DEBUG ?= 1
 # Links in e-mails point at the server that `make run` starts.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint typecheck format install static migrate seed messages lock bench clean
+.PHONY: run test lint typecheck format install static migrate seed messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,9 +70,6 @@ messages: install
 lock: | $(BIN)/python
 	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
-
-bench: install
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var
