@@ -146,6 +146,15 @@ class SchoolQuerySet(models.QuerySet["School"]):
             )
         ).distinct()
 
+    def where_leader(self, user: User | AnonymousUser) -> SchoolQuerySet:
+        """Schools where the user is *the* school leader: only they read interview notes,
+        not a facilitator or the board."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.LEADER
+        ).distinct()
+
     def led_by(self, user: User | AnonymousUser) -> SchoolQuerySet:
         """Schools the user may run the cycle for: leader or facilitator, or board admin."""
         if not user.is_authenticated:

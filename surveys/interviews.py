@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.forms import submitted
 from dialoog.models import School, User
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from interventions.models import Theme
 
 from .interview_forms import InterviewNoteForm, InterviewPlanForm
@@ -197,7 +197,8 @@ def _notes(interview: Interview) -> list[InterviewNote]:
 
 
 def _leads(user: User, school: School) -> bool:
-    return School.objects.led_by(user).filter(pk=school.pk).exists()
+    """Only the school leader works with interview notes (see InterviewQuerySet.visible_to)."""
+    return School.objects.where_leader(user).filter(pk=school.pk).exists()
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -238,6 +239,7 @@ def _detail_url(school: School, interview: Interview) -> str:
 @school_view(lead=True)
 @require_GET
 def interview_list(request: HttpRequest, school: School, round_pk: int) -> HttpResponse:
+    require(_leads(request.user, school))  # type: ignore[arg-type]
     """The round's audience, each with their interview or a button to plan one. The audience
     is who was invited; whether anyone answered is not read, so it cannot show."""
     round_ = _round(school, round_pk)
@@ -268,6 +270,7 @@ def interview_list(request: HttpRequest, school: School, round_pk: int) -> HttpR
 @school_view(lead=True)
 @require_http_methods(["GET", "POST"])
 def interview_plan(request: AuthedRequest, school: School, round_pk: int) -> HttpResponse:
+    require(_leads(request.user, school))
     round_ = _round(school, round_pk)
     initial: dict[str, Any] = {}
     if request.method == "GET" and request.GET.get("teacher", "").isdigit():
@@ -301,6 +304,7 @@ def interview_plan(request: AuthedRequest, school: School, round_pk: int) -> Htt
 @school_view(lead=True)
 @require_POST
 def note_add(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    require(_leads(request.user, school))  # type: ignore[arg-type]
     interview = get_owned_or_404(_interviews(), school, pk=pk)
     form = InterviewNoteForm(**submitted(request))
     if form.is_valid():
@@ -319,6 +323,7 @@ def note_add(request: HttpRequest, school: School, pk: int) -> HttpResponse:
 @school_view(lead=True)
 @require_POST
 def note_delete(request: HttpRequest, school: School, pk: int, note_pk: int) -> HttpResponse:
+    require(_leads(request.user, school))  # type: ignore[arg-type]
     interview = get_owned_or_404(_interviews(), school, pk=pk)
     note = get_owned_or_404(InterviewNote.objects.all(), school, pk=note_pk, interview=interview)
     note.delete()
@@ -340,6 +345,7 @@ class ThemeCount:
 @school_view(lead=True)
 @require_GET
 def interview_themes(request: HttpRequest, school: School, round_pk: int) -> HttpResponse:
+    require(_leads(request.user, school))  # type: ignore[arg-type]
     """Interview themes across the team: coded notes per theme, never a note's text, and only
     when at least ``round.threshold`` interviews have notes. A fixed number of queries."""
     round_ = _round(school, round_pk)

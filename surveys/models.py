@@ -569,8 +569,9 @@ class InterviewQuerySet(SchoolOwnedQuerySet):
     school_path = "round__school"
 
     def visible_to(self, user: User, school: School) -> InterviewQuerySet:
-        """The leader (and facilitator) sees the school's interviews; a teacher only their own."""
-        if School.objects.led_by(user).filter(pk=school.pk).exists():
+        """The school leader sees the school's interviews; a teacher only their own. Not a
+        facilitator and not the board: the notes are personal."""
+        if School.objects.where_leader(user).filter(pk=school.pk).exists():
             return self.for_school(school)  # type: ignore[return-value]
         return self.for_school(school).filter(teacher=user)  # type: ignore[return-value]
 

@@ -385,9 +385,9 @@ def test_interview_themes_show_counts_from_the_threshold_in_fixed_queries(
         add_note(interview, f"Geheime tekst {i}", 1, 3, tension=i < 2, wants_help=i == 0)
     english(client, leader)
     url = f"{base(school)}/{round_.pk}/themes/"
-    # Session, user, school, round, interviews with notes, the grouped counts, the themes;
-    # three more for the navigation bar.
-    queries = 10
+    # Session, user, school, the leader check, round, interviews with notes, the grouped
+    # counts, the themes; three more for the navigation bar.
+    queries = 11
     with django_assert_num_queries(queries):
         page = client.get(url).content.decode()
     assert page.count('data-testid="theme-count"') == 4
@@ -551,3 +551,26 @@ def test_a_split_on_a_climate_statement_is_asked_about_too() -> None:
         guide = build_guide(_report([climate_split]))
     assert "The team is split on “Things are left unsaid”. How do you see it?" in _text(guide)
     assert "Where the team is split: How we talk with each other" in _text(guide)
+
+
+def test_a_facilitator_and_the_board_do_not_read_interview_notes(
+    client: Client, school: School, leader: User, teacher: User, team: Team
+) -> None:
+    from dialoog.models import Membership
+    from surveys.models import Interview, InterviewNote
+
+    round_ = open_round(school, team=team, threshold=3)
+    interview = Interview.objects.create(round=round_, teacher=teacher)
+    InterviewNote.objects.create(interview=interview, text="Persoonlijk")
+    facilitator = UserFactory.create()
+    Membership.objects.create(user=facilitator, school=school, role="facilitator")
+    board_admin = UserFactory.create()
+    Membership.objects.create(user=board_admin, board=school.board, role="board_admin")
+    for outsider in (facilitator, board_admin):
+        client.force_login(outsider)
+        base = f"/s/{school.slug}/interviews"
+        assert client.get(f"{base}/interview/{interview.pk}/").status_code == 404
+        assert client.get(f"{base}/{round_.pk}/").status_code == 404
+        assert (
+            client.post(f"{base}/interview/{interview.pk}/notes/", {"text": "x"}).status_code == 404
+        )
