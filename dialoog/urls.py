@@ -34,6 +34,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
     path("interviews/", include("surveys.interview_urls")),
+    path("focus/", include("surveys.focus_urls")),
 ]
 
 urlpatterns = [
@@ -52,4 +53,5 @@ urlpatterns = [
     path("s/<slug:school_slug>/", include(school_patterns)),
     path("board/<slug:board_slug>/", views.board_overview, name="board"),
     path("", include("surveys.urls")),
+    path("", include("surveys.focus_join_urls")),
 ]

@@ -86,7 +86,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         _round_step(school),
         _results_step(school, report),
         _interviews_step(school, report),
-        CycleStep("focus", _("Focus group"), not_yet, _("The team reads its results together.")),
+        _focus_step(school),
         CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
         CycleStep(
             "nudges", _("Reminders"), not_yet, _("Reminders that keep the conversation going.")
@@ -130,6 +130,22 @@ def _interviews_step(school: School, report: RoundReport | None) -> CycleStep:
     )
     detail = ngettext("%(n)s interview", "%(n)s interviews", held) % {"n": held}
     return CycleStep("interviews", title, "ready" if held else "todo", detail, url)
+
+
+def _focus_step(school: School) -> CycleStep:
+    from surveys.models import Agreement, FocusSession
+
+    url = reverse("focus:list", kwargs={"school_slug": school.slug})
+    sessions = FocusSession.objects.for_school(school).count()
+    if not sessions:
+        return CycleStep(
+            "focus", _("Focus group"), "todo", _("The team reads its results together."), url
+        )
+    agreements = Agreement.objects.for_school(school).count()
+    detail = ngettext("%(n)s agreement or goal", "%(n)s agreements and goals", agreements) % {
+        "n": agreements
+    }
+    return CycleStep("focus", _("Focus group"), "ready" if agreements else "todo", detail, url)
 
 
 def _round_step(school: School) -> CycleStep:

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import focus_admin  # noqa: F401  (registers the focus-group models)
 from .models import (
     Invitation,
     Item,

@@ -636,3 +636,6 @@ class InterviewNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+from .focus_models import *  # noqa: E402,F403  (the focus-group models live in their own module)

@@ -31,6 +31,13 @@ NOT_TENANT_DATA = {
     "surveys:answer": "acts only on the invitation held in the visitor's session",
     "surveys:answer_step": "acts only on the invitation held in the visitor's session",
     "surveys:answer_submit": "acts only on the invitation held in the visitor's session",
+    "join:token": "the QR link; its 192-bit token is the credential, for an active session only",
+    "join:start": "the short code of an active session; wrong codes are throttled",
+    "join:phone": "acts only on the focus session held in the visitor's session",
+    "join:live": "acts only on the focus session held in the visitor's session",
+    "join:checkin": "acts only on the focus session held in the visitor's session",
+    "join:reaction": "acts only on the focus session held in the visitor's session",
+    "join:vote": "only the shown reactions of the focus session held in the visitor's session",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -85,7 +92,14 @@ def victim_school(db: None) -> dict[str, Any]:
 
     interview = Interview.objects.create(round=round_, teacher=teacher)
     note = InterviewNote.objects.create(interview=interview, text="Vertrouwelijk gesprek")
+    from surveys.models import FocusPhase, FocusSession, Reaction
+
+    session = FocusSession.objects.create(round=round_, title="Focusgroep A")
+    phase = FocusPhase.objects.create(session=session, order=1, kind="theme", minutes=10)
+    reaction = Reaction.objects.create(phase=phase, text="Herkenbaar")
     return {
+        "focus": session,
+        "reaction": reaction,
         "school": school,
         "team": team,
         "intervention": own,
@@ -101,6 +115,7 @@ PK_OWNERS = {
     "rounds:": "round",
     "answer_as_member": "round",
     "interviews:": "interview",
+    "focus:": "focus",
 }
 
 
@@ -115,6 +130,7 @@ def fill(
         "fmt": lambda: "csv",
         "round_pk": lambda: victim["round"].pk,
         "note_pk": lambda: victim["note"].pk,
+        "reaction": lambda: victim["reaction"].pk,
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk

@@ -1,0 +1,19 @@
+"""Public pages of the focus group: phones join without an account."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import focus
+
+app_name = "join"
+
+urlpatterns = [
+    path("j/<str:token>/", focus.join_token, name="token"),
+    path("doe-mee/", focus.join, name="start"),
+    path("doe-mee/sessie/", focus.phone, name="phone"),
+    path("doe-mee/sessie/live/", focus.phone_live, name="live"),
+    path("doe-mee/sessie/checkin/", focus.phone_checkin, name="checkin"),
+    path("doe-mee/sessie/reactie/", focus.phone_reaction, name="reaction"),
+    path("doe-mee/sessie/stem/<uuid:pk>/", focus.phone_vote, name="vote"),
+]

@@ -1,0 +1,161 @@
+"""The focus group in real browsers: a presenter on a 1920x1080 beamer and two phones."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .test_browser import (  # noqa: F401
+    _allow_sync_db_access_in_event_loop,
+    browser,
+    demo,
+    log_in,
+    screenshot,
+    wait_for_mail,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+WAIT = 15_000
+
+
+def _step_to(page: Page, kind: str, total: int) -> None:
+    for _ in range(total):
+        if page.get_by_test_id("phase").get_attribute("data-phase") == kind:
+            return
+        step = int(page.get_by_test_id("phase").get_attribute("data-step") or 0)
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_test_id("phase")).to_have_attribute(
+            "data-step", str(step + 1), timeout=WAIT
+        )
+    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", kind)
+
+
+def test_presenter_and_two_phones_run_a_focus_group(
+    browser: Browser,  # noqa: F811
+    demo: str,  # noqa: F811
+) -> None:
+    from surveys.models import FocusSession, Round
+
+    round_ = Round.objects.filter(school__slug="de-regenboog").order_by("-opens_at")[0]
+    beamer = browser.new_context(locale="en-US", viewport={"width": 1920, "height": 1080})
+    phones = [
+        browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+        for _ in range(2)
+    ]
+    try:
+        for ctx in (beamer, *phones):
+            ctx.set_default_timeout(WAIT)
+            # Read in English (the switch's cookie), so the assertions read as the code does.
+            ctx.add_cookies([{"name": "django_language", "value": "en", "url": demo}])
+        presenter = beamer.new_page()
+        polls: list[int] = []
+        presenter.on(
+            "response", lambda r: polls.append(r.status) if r.url.endswith("/live/") else None
+        )
+        log_in(presenter, demo)
+        expect(presenter).to_have_url(re.compile(r"/s/de-regenboog/$"))
+        presenter.goto(f"{demo}/s/de-regenboog/focus/new/{round_.pk}/")
+        presenter.locator("main form [type=submit]").click()
+        expect(presenter.get_by_test_id("presenter")).to_be_visible()
+        session = FocusSession.objects.latest("created_at")
+        total = session.phases.count()
+        code = presenter.get_by_test_id("code").inner_text().strip()
+        assert code == session.code
+        presenter.wait_for_load_state("load")
+        size = presenter.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert size >= 28, size
+        screenshot(presenter, "focus-presenter")
+
+        pages = []
+        for ctx in phones:
+            p = ctx.new_page()
+            p.goto(f"{demo}/doe-mee/")
+            p.locator("input[name=code]").fill(code.lower())
+            p.get_by_test_id("join-form").locator("[type=submit]").click()
+            expect(p.get_by_test_id("phone")).to_be_visible()
+            pages.append(p)
+        one, two = pages
+
+        # Check-in: three phones are needed for a figure; two stay "fewer than 3".
+        expect(presenter.get_by_test_id("phase")).to_have_attribute("data-phase", "checkin")
+        one.get_by_role("button", name="Hopeful").click()
+        two.get_by_role("button", name="Hopeful").click()
+        expect(one.get_by_test_id("checked-in")).to_be_visible()
+        expect(presenter.get_by_test_id("checkin-hopeful")).to_contain_text("fewer than 3")
+
+        _step_to(presenter, "theme", total)
+        # A new phase starts its timer; space pauses it and starts it again.
+        timer = presenter.get_by_test_id("timer")
+        expect(timer).not_to_have_class(re.compile("is-paused"))
+        presenter.keyboard.press("Space")
+        expect(presenter.get_by_test_id("timer")).to_have_class(re.compile("is-paused"))
+        presenter.keyboard.press("Space")
+        expect(presenter.get_by_test_id("timer")).not_to_have_class(re.compile("is-paused"))
+        for p, text in ((one, "Ja, we praten te weinig over lessen"), (two, "Herkenbaar")):
+            expect(p.get_by_test_id("reaction-form")).to_be_visible(timeout=WAIT)
+            p.locator("textarea[name=text]").fill(text)
+            p.get_by_test_id("reaction-form").locator("[type=submit]").click()
+            expect(p.get_by_test_id("notice")).to_be_visible()
+        # Waiting for moderation: counted on the beamer, the texts only on the facilitator's
+        # own screen.
+        expect(presenter.get_by_test_id("moderation")).to_contain_text("2 reactions", timeout=WAIT)
+        expect(presenter.get_by_test_id("reaction")).to_have_count(0)
+        expect(presenter.get_by_test_id("presenter")).not_to_contain_text("Herkenbaar")
+        moderator = beamer.new_page()
+        href = presenter.get_by_test_id("moderation-link").get_attribute("href")
+        moderator.goto(f"{demo}{href}")
+        pending = moderator.get_by_test_id("pending")
+        expect(pending).to_have_count(2, timeout=WAIT)
+        pending.filter(has_text="Ja, we praten").get_by_test_id("show").click()
+        expect(pending).to_have_count(1)
+        pending.filter(has_text="Herkenbaar").get_by_test_id("hold-back").click()
+        expect(pending).to_have_count(0)
+        expect(presenter.get_by_test_id("reaction")).to_have_count(1)
+
+        for p in pages:
+            vote = p.get_by_test_id("phone-reaction").filter(has_text="Ja, we praten")
+            expect(vote).to_be_visible(timeout=WAIT)
+            expect(p.get_by_test_id("phone-reaction")).to_have_count(1)
+            vote.get_by_test_id("vote").click()
+            expect(vote.get_by_test_id("vote")).to_have_attribute("aria-pressed", "true")
+        expect(presenter.get_by_test_id("reaction")).to_contain_text("2", timeout=WAIT)
+        screenshot(presenter, "focus-reactions")
+        screenshot(one, "focus-phone")
+
+        _step_to(presenter, "agreements", total)
+        form = presenter.get_by_test_id("agreement-form")
+        form.locator("select[name=kind]").select_option("agreement")
+        form.locator("input[name=text]").fill("Elke maand bespreken we samen een les")
+        form.locator("input[name=owner]").fill("het team")
+        form.locator("input[name=review_on]").fill("2027-02-01")
+        form.locator("[type=submit]").click()
+        expect(presenter.get_by_test_id("agreement")).to_contain_text("Elke maand bespreken")
+        expect(one.get_by_test_id("phone-phase")).to_contain_text(
+            "Elke maand bespreken", timeout=WAIT
+        )
+
+        # The polls carried the version they had: unchanged state came back as 304 (and was
+        # not swapped in, or the agreement above would have vanished).
+        presenter.wait_for_timeout(4500)
+        assert 304 in polls and 200 in polls, polls
+        expect(presenter.get_by_test_id("agreement")).to_contain_text("Elke maand bespreken")
+
+        # The presenter survives a reload: same phase, same agreements.
+        presenter.reload()
+        expect(presenter.get_by_test_id("phase")).to_have_attribute("data-phase", "agreements")
+        expect(presenter.get_by_test_id("agreement")).to_contain_text("Elke maand bespreken")
+
+        presenter.goto(f"{demo}/s/de-regenboog/focus/{session.pk}/summary/")
+        row = presenter.get_by_test_id("summary-agreements").get_by_test_id("agreement-row")
+        expect(row).to_contain_text("Elke maand bespreken we samen een les")
+        expect(row).to_contain_text("2027")
+        expect(presenter.get_by_test_id("top-reaction").first).to_contain_text("Ja, we praten")
+    finally:
+        for ctx in (beamer, *phones):
+            ctx.close()

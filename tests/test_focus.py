@@ -1,0 +1,378 @@
+"""Focus groups (stage three of the cycle): preparing a session, phones joining by code or
+QR token, anonymous check-ins, moderated reactions, one dot per phone, agreements, polling
+with 304s, and tenancy."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from dialoog.models import School, Team, User
+from surveys.focus_models import (
+    CODE_ALPHABET,
+    Agreement,
+    CheckIn,
+    FocusPhase,
+    FocusSession,
+    Reaction,
+    Vote,
+)
+from surveys.models import Draft, Invitation, Round
+from surveys.services import submit_answers
+
+from .factories import MembershipFactory, UserFactory
+from .survey_helpers import open_round
+
+_numbers = itertools.count()
+
+
+def released_round(school: School, team: Team, answered: int = 5) -> Round:
+    """A closed round of ``team`` with ``answered`` identical submissions (released at 5)."""
+    for _ in range(answered):
+        i = next(_numbers)
+        user = UserFactory.create(email=f"fg{i}@{school.slug}.test")
+        MembershipFactory.create(user=user, school=school, team=team)
+    round_ = open_round(school, team=team, threshold=5, open_threshold=5)
+    items = list(round_.version.items.all())
+    for invitation in list(Invitation.objects.filter(round=round_))[:answered]:
+        Draft.objects.create(invitation=invitation, answers={str(item.pk): 4 for item in items})
+        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    round_.refresh_from_db()
+    return round_
+
+
+def base(school: School) -> str:
+    return f"/s/{school.slug}/focus"
+
+
+def prepare(client: Client, school: School, round_: Round, **extra: Any) -> FocusSession:
+    page = client.get(f"{base(school)}/new/{round_.pk}/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    data: dict[str, Any] = {
+        "title": "Teamdag",
+        "checkin_minutes": 5,
+        "theme_minutes": 10,
+        "agreements_minutes": 15,
+    }
+    for name, field in form.fields.items():
+        if name.startswith("pos_") and field.initial is not None:
+            data[name] = field.initial
+    if not any(k.startswith("pos_") for k in data):
+        data["pos_0"] = 1
+    data.update(extra)
+    response = client.post(f"{base(school)}/new/{round_.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return FocusSession.objects.latest("created_at")
+
+
+@pytest.fixture
+def session(client: Client, leader: User, school: School, team: Team) -> FocusSession:
+    round_ = released_round(school, team)
+    client.force_login(leader)
+    return prepare(client, school, round_)
+
+
+def phone(code: str) -> Client:
+    c = Client()
+    c.cookies["django_language"] = "en"
+    response = c.post("/doe-mee/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/doe-mee/sessie/"
+    return c
+
+
+def go_to(session: FocusSession, kind: str) -> FocusPhase:
+    phase = session.phases.filter(kind=kind).order_by("order").first()
+    assert phase is not None
+    FocusSession.objects.filter(pk=session.pk).update(current=phase.order)
+    session.bump()
+    return phase
+
+
+# ---------------------------------------------------------------- preparing
+
+
+def test_prepare_uses_the_suggestions_as_default_agenda(
+    client: Client, session: FocusSession
+) -> None:
+    kinds = list(session.phases.values_list("kind", flat=True))
+    assert kinds[0] == "checkin" and kinds[-1] == "agreements"
+    assert "theme" in kinds
+    assert len(session.code) == 6 and set(session.code) <= set(CODE_ALPHABET)
+    assert len(session.token) >= 32
+
+
+def test_prepare_needs_a_topic_and_keeps_what_was_typed(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    round_ = released_round(school, team)
+    client.force_login(leader)
+    client.cookies["django_language"] = "en"
+    page = client.post(
+        f"{base(school)}/new/{round_.pk}/",
+        {
+            "title": "Mijn titel",
+            "checkin_minutes": 5,
+            "theme_minutes": 10,
+            "agreements_minutes": 15,
+        },
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Give at least one topic a number" in text
+    assert 'value="Mijn titel"' in text
+    assert not FocusSession.objects.exists()
+
+
+def test_an_unreleased_round_cannot_get_a_session(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    round_ = released_round(school, team, answered=4)
+    client.force_login(leader)
+    response = client.get(f"{base(school)}/new/{round_.pk}/")
+    assert response.status_code == 302
+    assert not FocusSession.objects.exists()
+
+
+def test_the_presenter_shows_code_qr_and_large_type(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    page = client.get(f"{base(school)}/{session.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert session.code in text and "<svg" in text
+    assert "css/presenter.css" in text and "js/presenter.js" in text
+    assert "<script>" not in text and "onclick" not in text
+
+
+# ---------------------------------------------------------------- joining
+
+
+def test_join_by_wrong_code_says_so_in_english(session: FocusSession) -> None:
+    c = Client()
+    c.cookies["django_language"] = "en"
+    page = c.post("/doe-mee/", {"code": "QQQQQQ" if session.code != "QQQQQQ" else "WWWWWW"})
+    assert page.status_code == 200
+    assert "No running session has this code" in page.content.decode()
+    page = c.post("/doe-mee/", {"code": "AB"})
+    assert "The code has 6 letters and digits" in page.content.decode()
+
+
+def test_join_by_code_and_by_qr_token(session: FocusSession) -> None:
+    c = phone(session.code.lower())
+    assert c.get("/doe-mee/sessie/").status_code == 200
+    other = Client()
+    response = other.get(f"/j/{session.token}/")
+    assert response.status_code == 302 and response["Location"] == "/doe-mee/sessie/"
+    assert other.get("/doe-mee/sessie/").status_code == 200
+
+
+def test_a_closed_or_old_session_cannot_be_joined(session: FocusSession) -> None:
+    c = phone(session.code)
+    FocusSession.objects.filter(pk=session.pk).update(
+        created_at=timezone.now() - timedelta(hours=13)
+    )
+    assert Client().get(f"/j/{session.token}/").status_code == 404
+    page = Client().post("/doe-mee/", {"code": session.code})
+    assert page.status_code == 200
+    assert c.get("/doe-mee/sessie/")["Location"] == "/doe-mee/"
+
+
+# ---------------------------------------------------------------- phases
+
+
+def test_checkin_counts_below_three_are_fewer_than_three(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    client.cookies["django_language"] = "en"
+    phones = [phone(session.code) for _ in range(4)]
+    for c in phones[:3]:
+        c.post("/doe-mee/sessie/checkin/", {"emotion": "hopeful"})
+    phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})
+    phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})  # once per phone
+    assert CheckIn.objects.count() == 4
+    text = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    row = re.search(r'data-testid="checkin-worried">(.*?)</tr>', text, re.S)
+    assert row and "fewer than 3" in row.group(1)
+    row = re.search(r'data-testid="checkin-hopeful">(.*?)</tr>', text, re.S)
+    assert row and ">3<" in row.group(1)
+
+
+def test_reactions_wait_for_moderation_and_votes_are_one_per_phone(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    client.cookies["django_language"] = "en"
+    phase = go_to(session, "theme")
+    a, b = phone(session.code), phone(session.code)
+    a.post("/doe-mee/sessie/reactie/", {"text": "Ja, herkenbaar"})
+    reaction = Reaction.objects.get()
+    assert reaction.phase == phase and reaction.status == "pending"
+    # Not on the beamer nor on the phones yet (only counted), and not votable.
+    live = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    assert "Ja, herkenbaar" not in live and "1 reaction waiting" in live
+    waiting = client.get(f"{base(school)}/{session.pk}/moderation/live/").content.decode()
+    assert "Ja, herkenbaar" in waiting
+    assert "Ja, herkenbaar" not in b.get("/doe-mee/sessie/").content.decode()
+    assert b.post(f"/doe-mee/sessie/stem/{reaction.pk}/").status_code == 404
+    response = client.post(
+        f"{base(school)}/{session.pk}/reactions/{reaction.pk}/",
+        {"status": "shown", "screen": "moderation"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{base(school)}/{session.pk}/moderation/"
+    assert "Ja, herkenbaar" in b.get("/doe-mee/sessie/").content.decode()
+    a.post(f"/doe-mee/sessie/stem/{reaction.pk}/")
+    b.post(f"/doe-mee/sessie/stem/{reaction.pk}/")
+    assert Vote.objects.filter(reaction=reaction).count() == 2
+    b.post(f"/doe-mee/sessie/stem/{reaction.pk}/")  # a second tap takes the dot back
+    assert Vote.objects.filter(reaction=reaction).count() == 1
+    assert all(len(v) == 64 for v in Vote.objects.values_list("voter", flat=True))
+    client.post(f"{base(school)}/{session.pk}/reactions/{reaction.pk}/group/", {"group": "Tijd"})
+    text = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    assert "Tijd" in text and "Ja, herkenbaar" in text
+
+
+def test_step_and_timer(client: Client, session: FocusSession, school: School) -> None:
+    client.post(f"{base(school)}/{session.pk}/step/", {"direction": "next"})
+    session.refresh_from_db()
+    assert session.current == 1 and not session.paused
+    client.post(f"{base(school)}/{session.pk}/timer/")
+    session.refresh_from_db()
+    assert session.paused
+    client.post(f"{base(school)}/{session.pk}/step/", {"direction": "prev"})
+    client.post(f"{base(school)}/{session.pk}/step/", {"direction": "prev"})
+    session.refresh_from_db()
+    assert session.current == 0
+
+
+def test_agreement_with_review_date_in_summary_and_readable_by_teachers(
+    client: Client, session: FocusSession, school: School, teacher: User, outsider: User
+) -> None:
+    go_to(session, "agreements")
+    response = client.post(
+        f"{base(school)}/{session.pk}/agreements/add/",
+        {
+            "kind": "agreement",
+            "text": "We bespreken elke maand een les",
+            "owner": "het team",
+            "review_on": "2027-01-15",
+        },
+    )
+    assert response.status_code == 302
+    agreement = Agreement.objects.get()
+    assert agreement.review_on == date(2027, 1, 15)
+    summary = client.get(f"{base(school)}/{session.pk}/summary/").content.decode()
+    assert "We bespreken elke maand een les" in summary
+    client.force_login(teacher)
+    assert "We bespreken elke maand" in client.get(f"{base(school)}/agreements/").content.decode()
+    assert client.get(f"{base(school)}/{session.pk}/summary/").status_code == 404
+    client.force_login(outsider)
+    assert client.get(f"{base(school)}/agreements/").status_code == 404
+
+
+def test_agreement_without_date_is_refused(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    go_to(session, "agreements")
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        f"{base(school)}/{session.pk}/agreements/add/",
+        {"kind": "goal", "text": "Samen leren", "owner": "Anna"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert 'value="Samen leren"' in response.content.decode()
+    assert not Agreement.objects.exists()
+
+
+# ---------------------------------------------------------------- polling
+
+
+def test_presenter_poll_answers_304_when_unchanged(
+    client: Client, session: FocusSession, school: School, django_assert_num_queries: Any
+) -> None:
+    url = f"{base(school)}/{session.pk}/live/"
+    first = client.get(url)
+    assert first.status_code == 200
+    tag = first["ETag"]
+    with django_assert_num_queries(4):
+        again = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304 and again.content == b""
+    phone(session.code).post("/doe-mee/sessie/checkin/", {"emotion": "calm"})
+    changed = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and changed["ETag"] != tag
+
+
+def test_phone_poll_answers_304_when_unchanged(
+    session: FocusSession, django_assert_num_queries: Any
+) -> None:
+    c = phone(session.code)
+    first = c.get("/doe-mee/sessie/live/")
+    assert first.status_code == 200
+    with django_assert_num_queries(2):
+        again = c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+# ---------------------------------------------------------------- tenancy
+
+
+def test_presenter_endpoints_are_404_for_another_school(
+    client: Client, session: FocusSession, school: School, outsider: User
+) -> None:
+    phase = go_to(session, "theme")
+    reaction = Reaction.objects.create(phase=phase, text="Geheim")
+    client.force_login(outsider)
+    b = base(school)
+    for url in (
+        f"{b}/",
+        f"{b}/{session.pk}/",
+        f"{b}/{session.pk}/live/",
+        f"{b}/{session.pk}/summary/",
+        f"{b}/{session.pk}/moderation/",
+        f"{b}/{session.pk}/moderation/live/",
+        f"{b}/new/{session.round_id}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (
+        f"{b}/{session.pk}/step/",
+        f"{b}/{session.pk}/timer/",
+        f"{b}/{session.pk}/reactions/{reaction.pk}/",
+        f"{b}/{session.pk}/reactions/{reaction.pk}/group/",
+        f"{b}/{session.pk}/agreements/add/",
+        f"{b}/{session.pk}/close/",
+    ):
+        assert client.post(url, {"status": "shown", "group": "x"}).status_code == 404, url
+    reaction.refresh_from_db()
+    assert reaction.status == "pending" and reaction.group == ""
+    session.refresh_from_db()
+    assert session.closed_at is None
+
+
+def test_close_ends_the_session_for_phones(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    c = phone(session.code)
+    response = client.post(f"{base(school)}/{session.pk}/close/")
+    assert response.status_code == 302
+    assert c.get("/doe-mee/sessie/live/")["Location"] == "/doe-mee/"
+    assert Client().get(f"/j/{session.token}/").status_code == 404
+
+
+def test_guessing_codes_is_throttled(session: FocusSession) -> None:
+    c = Client()
+    c.cookies["django_language"] = "en"
+    wrong = "QQQQQQ" if session.code != "QQQQQQ" else "WWWWWW"
+    for _ in range(30):
+        assert c.post("/doe-mee/", {"code": wrong}).status_code == 200
+    page = c.post("/doe-mee/", {"code": session.code})
+    assert page.status_code == 429
+    assert "Too many wrong codes" in page.content.decode()
