@@ -123,6 +123,9 @@ def test_seed_demo_builds_the_demo_school_and_is_idempotent() -> None:
     assert not round_.invitations.filter(done=False).exists()
     assert round_.interviews.count() == 5
     assert round_.interviews.filter(notes__wants_help=True).count() == 1
+    [session] = round_.focus_sessions.all()
+    assert session.closed_at is not None
+    assert session.checkins.count() == 12 and session.agreements.count() == 3
 
 
 def test_the_dashboard_shows_the_cycle_with_each_steps_state(
