@@ -138,7 +138,10 @@ def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
         return context
     context["remaining"] = phase.minutes * 60 - session.elapsed(now)
     if phase.kind == FocusPhase.Kind.CHECKIN:
-        context["checkins"] = checkin_rows(session)
+        if session.checkin_revealed:
+            context["checkins"] = checkin_rows(session)
+        else:
+            context["checkin_count"] = CheckIn.objects.filter(session=session).count()
     elif phase.kind == FocusPhase.Kind.THEME:
         report = build_report(session.round, now, with_open_answers=False)
         context["report"] = report
@@ -257,6 +260,15 @@ def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         FocusSession.objects.filter(pk=session.pk).update(
             current=new, phase_started_at=timezone.now(), elapsed_before=0, paused=False
         )
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Show (or hide again) the check-in's distribution on the beamer."""
+    session = _session(school, pk)
+    FocusSession.objects.filter(pk=session.pk).update(checkin_revealed=not session.checkin_revealed)
     return _after_change(request, school, session)
 
 

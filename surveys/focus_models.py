@@ -72,6 +72,9 @@ class FocusSession(models.Model):
     phase_started_at = models.DateTimeField(null=True, blank=True)
     elapsed_before = models.PositiveIntegerField(default=0)  # seconds run before a pause
     paused = models.BooleanField(default=True)
+    # The check-in's distribution stays hidden until the facilitator reveals it: a bar that
+    # grows the moment one person taps would tell the room what that person chose.
+    checkin_revealed = models.BooleanField(_("check-in revealed"), default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)

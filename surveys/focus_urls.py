@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/live/", focus.presenter_live, name="live"),
     path("<int:pk>/step/", focus.step, name="step"),
     path("<int:pk>/timer/", focus.timer, name="timer"),
+    path("<int:pk>/reveal/", focus.reveal, name="reveal"),
     path("<int:pk>/moderation/", focus.moderation, name="moderation"),
     path("<int:pk>/moderation/live/", focus.moderation_live, name="moderation_live"),
     path("<int:pk>/reactions/<uuid:reaction>/", focus.moderate, name="moderate"),

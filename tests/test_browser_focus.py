@@ -87,6 +87,8 @@ def test_presenter_and_two_phones_run_a_focus_group(
         one.get_by_role("button", name="Hopeful").click()
         two.get_by_role("button", name="Hopeful").click()
         expect(one.get_by_test_id("checked-in")).to_be_visible()
+        expect(presenter.get_by_test_id("checkin-count")).to_contain_text("2 colleagues")
+        presenter.get_by_test_id("reveal").click()
         expect(presenter.get_by_test_id("checkin-hopeful")).to_contain_text("fewer than 3")
 
         _step_to(presenter, "theme", total)

@@ -198,6 +198,11 @@ def test_checkin_counts_below_three_are_fewer_than_three(
     phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})
     phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})  # once per phone
     assert CheckIn.objects.count() == 4
+    # Until the facilitator reveals it, the beamer shows only how many checked in.
+    hidden = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    assert 'data-testid="checkin-hopeful"' not in hidden
+    assert "4 colleagues have checked in." in hidden
+    client.post(f"{base(school)}/{session.pk}/reveal/")
     text = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
     row = re.search(r'data-testid="checkin-worried">(.*?)</tr>', text, re.S)
     assert row and "fewer than 3" in row.group(1)
