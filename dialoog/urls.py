@@ -33,6 +33,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("teams/add/", views.team_add, name="team_add"),
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
+    path("plan/", include("interventions.calendar_urls")),
     path("interviews/", include("surveys.interview_urls")),
     path("focus/", include("surveys.focus_urls")),
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -87,7 +88,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         _results_step(school, report),
         _interviews_step(school, report),
         _focus_step(school),
-        CycleStep("plan", _("Year plan"), not_yet, _("Interventions in the annual calendar.")),
+        _plan_step(school, now),
         CycleStep(
             "nudges", _("Reminders"), not_yet, _("Reminders that keep the conversation going.")
         ),
@@ -146,6 +147,24 @@ def _focus_step(school: School) -> CycleStep:
         "n": agreements
     }
     return CycleStep("focus", _("Focus group"), "ready" if agreements else "todo", detail, url)
+
+
+def _plan_step(school: School, now: datetime) -> CycleStep:
+    from interventions.models import Activity, school_year
+
+    url = reverse("calendar:year", kwargs={"school_slug": school.slug})
+    start, end = school_year(timezone.localdate(now))
+    planned = Activity.objects.filter(
+        school=school, starts_at__date__gte=start, starts_at__date__lte=end
+    ).count()
+    if not planned:
+        return CycleStep(
+            "plan", _("Year plan"), "todo", _("Interventions in the annual calendar."), url
+        )
+    detail = ngettext(
+        "%(n)s activity this school year", "%(n)s activities this school year", planned
+    ) % {"n": planned}
+    return CycleStep("plan", _("Year plan"), "ready", detail, url)
 
 
 def _round_step(school: School) -> CycleStep:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Intervention, Recommendation, Theme
+from .models import Activity, Intervention, Recommendation, SchoolHoliday, Theme
 
 
 @admin.register(Theme)
@@ -26,3 +26,22 @@ class InterventionAdmin(admin.ModelAdmin[Intervention]):
     filter_horizontal = ["recommendations"]
     list_select_related = ["theme", "school"]
     autocomplete_fields = ["school"]
+
+
+@admin.register(SchoolHoliday)
+class SchoolHolidayAdmin(admin.ModelAdmin[SchoolHoliday]):
+    list_display = ["name", "region", "starts_on", "ends_on"]
+    list_filter = ["region", "name"]
+    search_fields = ["name"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin[Activity]):
+    list_display = ["title", "kind", "starts_at", "repeat_weeks", "school"]
+    list_filter = ["kind"]
+    search_fields = ["title", "agenda", "school__name"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+    raw_id_fields = ["interventions", "agreements", "helpers", "recommendation", "created_by"]
+    date_hierarchy = "starts_at"

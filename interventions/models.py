@@ -4,15 +4,17 @@ add interventions of its own, which only that school sees."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialoog.i18n import pick
-from dialoog.models import School, User
+from dialoog.models import School, SchoolOwnedQuerySet, User
 
 
 class Theme(models.Model):
@@ -171,3 +173,160 @@ class Intervention(models.Model):
 
     def is_own(self) -> bool:
         return self.school_id is not None
+
+
+# --- The annual calendar (jaarkalender) -------------------------------------------------------
+
+SCHOOL_YEAR_START_MONTH = 8  # a school year runs 1 August - 31 July
+
+
+def school_year(day: date) -> tuple[date, date]:
+    """The first and last day of the school year ``day`` falls in (1 August - 31 July)."""
+    first_year = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+    return date(first_year, SCHOOL_YEAR_START_MONTH, 1), date(first_year + 1, 7, 31)
+
+
+class SchoolHolidayQuerySet(models.QuerySet["SchoolHoliday"]):
+    def for_region(self, region: str) -> SchoolHolidayQuerySet:
+        return self.filter(region=region)
+
+    def overlapping(self, start: date, end: date) -> SchoolHolidayQuerySet:
+        return self.filter(starts_on__lte=end, ends_on__gte=start)
+
+
+class SchoolHoliday(models.Model):
+    """A school holiday of one region (noord/midden/zuid), both days included."""
+
+    region = models.CharField(_("region"), max_length=6, choices=School.Region.choices)
+    name = models.CharField(_("name"), max_length=60)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+
+    objects = SchoolHolidayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school holiday")
+        verbose_name_plural = _("school holidays")
+        ordering = ["starts_on", "region"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="holiday_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_region_display()}) {self.starts_on}-{self.ends_on}"
+
+    def contains(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class ActivityQuerySet(SchoolOwnedQuerySet):
+    school_path = "school"
+
+    def for_school(self, school: School) -> ActivityQuerySet:
+        return self.filter(school=school)
+
+    def occurrences(self, start: date, end: date) -> list[tuple[Activity, datetime]]:
+        """Every (activity, moment) between ``start`` and ``end`` (both days included, local
+        time), repeats included, in order. One query for the activities; repeats are computed."""
+        tz = timezone.get_current_timezone()
+        first = datetime.combine(start, time.min, tzinfo=tz)
+        last = datetime.combine(end, time.max, tzinfo=tz)
+        candidates = self.filter(starts_at__lte=last).filter(
+            Q(starts_at__gte=first) | Q(repeat_weeks__gt=0, repeat_until__gte=start)
+        )
+        result: list[tuple[Activity, datetime]] = []
+        for activity in candidates:
+            result.extend((activity, moment) for moment in activity.moments(start, end))
+        result.sort(key=lambda pair: (pair[1], pair[0].pk))
+        return result
+
+
+class Activity(models.Model):
+    """A moment in a school's year plan. A repeating activity is one row; its occurrences are
+    computed (``moments``)."""
+
+    class Kind(models.TextChoices):
+        TEAM_MEETING = "team_meeting", _("Team meeting")
+        STUDY_DAY = "study_day", _("Study day")
+        GROUP_REFLECTION = "group_reflection", _("Group reflection")
+        PEER_CONSULTATION = "peer_consultation", _("Peer consultation (intervisie)")
+        FEEDBACK_PRACTICE = "feedback_practice", _("Feedback practice")
+        CONVERSATION_PRACTICE = "conversation_practice", _("Conversation practice")
+        QUESTIONNAIRE = "questionnaire", _("Questionnaire round")
+        INTERVIEWS = "interviews", _("Interviews")
+        FOCUS_GROUP = "focus_group", _("Focus group")
+        EVALUATION = "evaluation", _("Evaluation")
+        OTHER = "other", _("Other")
+
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    interventions = models.ManyToManyField(
+        Intervention, verbose_name=_("interventions"), related_name="activities", blank=True
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    agreements = models.ManyToManyField(
+        "surveys.Agreement",
+        verbose_name=_("agreements reviewed"),
+        related_name="activities",
+        blank=True,
+    )
+    helpers = models.ManyToManyField(
+        User, verbose_name=_("who helps prepare"), related_name="helps_prepare", blank=True
+    )
+    private_notes = models.TextField(_("private notes (only for the leader)"), blank=True)
+    suggestion_key = models.SlugField(max_length=40, blank=True)
+    repeat_weeks = models.PositiveSmallIntegerField(
+        _("repeat every … weeks"), default=0, help_text=_("0 means it does not repeat.")
+    )
+    repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def moments(self, start: date, end: date) -> list[datetime]:
+        """The local start moments of this activity on days ``start``..``end``."""
+        tz = timezone.get_current_timezone()
+        first = timezone.localtime(self.starts_at, tz)
+        step = self.repeat_weeks if self.repeat_weeks and self.repeat_until else 0
+        last_day = min(end, self.repeat_until) if step and self.repeat_until else end
+        result = []
+        n = 0
+        while True:
+            # Same wall-clock time every repeat, also across the change to summer time.
+            day = first.date() + timedelta(weeks=step * n)
+            if day > last_day or (n and not step):
+                break
+            if day >= start:
+                result.append(datetime.combine(day, first.timetz().replace(tzinfo=None), tz))
+            n += 1
+            if not step:
+                break
+        return result

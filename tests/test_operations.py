@@ -126,6 +126,9 @@ def test_seed_demo_builds_the_demo_school_and_is_idempotent() -> None:
     [session] = round_.focus_sessions.all()
     assert session.closed_at is not None
     assert session.checkins.count() == 12 and session.agreements.count() == 3
+    from interventions.models import Activity
+
+    assert Activity.objects.filter(school=school).count() >= 9
 
 
 def test_the_dashboard_shows_the_cycle_with_each_steps_state(

@@ -97,7 +97,25 @@ def victim_school(db: None) -> dict[str, Any]:
     session = FocusSession.objects.create(round=round_, title="Focusgroep A")
     phase = FocusPhase.objects.create(session=session, order=1, kind="theme", minutes=10)
     reaction = Reaction.objects.create(phase=phase, text="Herkenbaar")
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from interventions.models import Activity
+    from surveys.models import Agreement
+
+    agreement = Agreement.objects.create(
+        session=session, text="Afspraak A", owner="team", review_on=date(2027, 1, 12)
+    )
+    activity = Activity.objects.create(
+        school=school,
+        kind="team_meeting",
+        title="Teamvergadering A",
+        starts_at=datetime(2027, 1, 12, 15, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
+        duration_minutes=60,
+    )
     return {
+        "activity": activity,
+        "agreement": agreement,
         "focus": session,
         "reaction": reaction,
         "school": school,
@@ -116,6 +134,8 @@ PK_OWNERS = {
     "answer_as_member": "round",
     "interviews:": "interview",
     "focus:": "focus",
+    "calendar:from_agreement": "agreement",
+    "calendar:": "activity",
 }
 
 
@@ -131,6 +151,8 @@ def fill(
         "round_pk": lambda: victim["round"].pk,
         "note_pk": lambda: victim["note"].pk,
         "reaction": lambda: victim["reaction"].pk,
+        "year": lambda: 2027,
+        "month": lambda: 1,
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk

@@ -200,6 +200,9 @@ class Command(BaseCommand):
             self._demo_round(school, leader, years_ago)
         self._demo_interviews(school, leader)
         self._demo_focus_group(school, leader)
+        from interventions.calendar import seed_year_plan
+
+        seed_year_plan(school, leader)
 
     def _demo_focus_group(self, school: School, leader: User) -> None:
         """A finished focus group on the latest round: check-ins, reactions that were shown
