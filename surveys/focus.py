@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
 from dialoog.forms import submitted
+from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
@@ -66,11 +67,6 @@ CHECKED_IN_KEY = "focus_checked_in"
 
 def _tag(version: int) -> str:
     return f"{version}-{translation.get_language()}"
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # ------------------------------------------------------------------ what the screens show
@@ -213,7 +209,7 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         join_url=request.build_absolute_uri(reverse("join:start")),
         qr=segno.make(join_url).svg_inline(scale=8) if context["active"] else "",
     )
-    return _no_store(render(request, "surveys/focus/presenter.html", context))
+    return no_store(render(request, "surveys/focus/presenter.html", context))
 
 
 def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
@@ -230,7 +226,7 @@ def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpRe
         {"school": school, **presenter_context(session, timezone.now())},
     )
     response["ETag"] = f'"{_tag(session.version)}"'
-    return _no_store(response)
+    return no_store(response)
 
 
 @school_view(lead=True)
@@ -298,7 +294,7 @@ def _moderation_live(request: HttpRequest, school: School, session: FocusSession
         {"school": school, "session": session, "phase": phase, "pending": pending},
     )
     response["ETag"] = f'"{_tag(session.version)}"'
-    return _no_store(response)
+    return no_store(response)
 
 
 @school_view(lead=True)
@@ -307,7 +303,7 @@ def moderation(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     """The facilitator's own screen (laptop or phone): the reactions waiting to be shown, so
     that nothing appears on the beamer before it was read."""
     session = _session(school, pk)
-    return _no_store(
+    return no_store(
         render(
             request,
             "surveys/focus/moderation.html",
@@ -370,7 +366,7 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
     if getattr(request, "htmx", False):
         response = render(request, "surveys/focus/_presenter_live.html", context)
         response["ETag"] = f'"{_tag(session.version)}"'
-        return _no_store(response)
+        return no_store(response)
     messages.error(request, _("The agreement was not saved; see the form."))
     return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
 
@@ -400,7 +396,7 @@ def summary(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         )
         topics.append({"phase": phase, "reactions": list(top)})
     rows = list(session.agreements.all())
-    return _no_store(
+    return no_store(
         render(
             request,
             "surveys/focus/summary.html",
@@ -523,7 +519,7 @@ def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> Ht
         request, "surveys/focus/_phone_live.html", {**phone_context(request, session), **extra}
     )
     response["ETag"] = f'"{_tag(session.version)}"'
-    return _no_store(response)
+    return no_store(response)
 
 
 @require_GET
@@ -531,7 +527,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     session = _phone_session(request)
     if session is None:
         return _gone(request)
-    return _no_store(render(request, "surveys/focus/phone.html", phone_context(request, session)))
+    return no_store(render(request, "surveys/focus/phone.html", phone_context(request, session)))
 
 
 def _phone_etag(request: HttpRequest) -> str | None:

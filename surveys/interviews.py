@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialoog.forms import submitted
+from dialoog.http import no_store
 from dialoog.models import School, User
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from interventions.models import Theme
@@ -173,12 +174,6 @@ def _result_sections(report: RoundReport) -> list[GuideSection]:
 # ---------------------------------------------------------------- helpers
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """Interview notes are personal: never kept by a browser or a proxy."""
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _round(school: School, pk: int) -> Round:
     return get_owned_or_404(
         Round.objects.select_related("team", "version", "school"), school, pk=pk
@@ -253,7 +248,7 @@ def interview_list(request: HttpRequest, school: School, round_pk: int) -> HttpR
     }
     audience = User.objects.filter(invitations__round=round_).order_by("full_name", "email")
     rows = [(teacher, interviews.get(teacher.pk)) for teacher in audience]
-    return _private(
+    return no_store(
         render(
             request,
             "surveys/interviews/list.html",
@@ -315,9 +310,9 @@ def note_add(request: HttpRequest, school: School, pk: int) -> HttpResponse:
         form = InterviewNoteForm()
     if _is_htmx(request):
         context = _detail_context(school, interview, is_leader=True, form=form, with_guide=False)
-        return _private(render(request, "surveys/interviews/detail.html#notes", context))
+        return no_store(render(request, "surveys/interviews/detail.html#notes", context))
     context = _detail_context(school, interview, is_leader=True, form=form)
-    return _private(render(request, "surveys/interviews/detail.html", context))
+    return no_store(render(request, "surveys/interviews/detail.html", context))
 
 
 @school_view(lead=True)
@@ -329,7 +324,7 @@ def note_delete(request: HttpRequest, school: School, pk: int, note_pk: int) -> 
     note.delete()
     if _is_htmx(request):
         context = _detail_context(school, interview, is_leader=True, with_guide=False)
-        return _private(render(request, "surveys/interviews/detail.html#notes", context))
+        return no_store(render(request, "surveys/interviews/detail.html#notes", context))
     messages.success(request, _("The note was deleted."))
     return redirect(_detail_url(school, interview) + "#notes")
 
@@ -379,7 +374,7 @@ def interview_themes(request: HttpRequest, school: School, round_pk: int) -> Htt
             )
             for theme in Theme.objects.order_by("number")
         ]
-    return _private(
+    return no_store(
         render(
             request,
             "surveys/interviews/themes.html",
@@ -407,7 +402,7 @@ def interview_detail(request: AuthedRequest, school: School, pk: int) -> HttpRes
     )
     is_leader = _leads(request.user, school)
     context = _detail_context(school, interview, is_leader=is_leader)
-    return _private(render(request, "surveys/interviews/detail.html", context))
+    return no_store(render(request, "surveys/interviews/detail.html", context))
 
 
 @school_view(lead=False)
@@ -421,7 +416,7 @@ def interview_mine(request: AuthedRequest, school: School) -> HttpResponse:
         .prefetch_related("notes__themes")  # themes in their Meta order (number)
         .order_by("-round__opens_at", "scheduled_at")
     )
-    return _private(
+    return no_store(
         render(
             request, "surveys/interviews/mine.html", {"school": school, "interviews": interviews}
         )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.emails import templated_email
 from dialoog.forms import submitted
+from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
@@ -132,9 +133,7 @@ def round_results(request: HttpRequest, school: School, pk: int) -> HttpResponse
         "surveys/results.html",
         {"school": school, "round": round_, "report": report, "done": done, "invited": invited},
     )
-    # Results are sensitive: never kept by a browser or a proxy.
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @school_view(lead=True)
@@ -160,8 +159,7 @@ def round_export(request: HttpRequest, school: School, pk: int, fmt: str) -> Htt
     except NotReleased as refused:
         messages.error(request, str(refused))
         return redirect("rounds:results", school_slug=school.slug, pk=round_.pk)
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
