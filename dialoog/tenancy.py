@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django_htmx.middleware import HtmxDetails
 
 from .models import School, User
 
@@ -26,6 +27,7 @@ class AuthedRequest(HttpRequest):
 
     user: User
     school: School
+    htmx: HtmxDetails
 
 
 P = ParamSpec("P")

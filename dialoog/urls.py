@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
+from interventions import feeds
 from surveys import views as survey_views
 
 from . import views
@@ -53,6 +54,7 @@ urlpatterns = [
     path("model/", include("interventions.urls")),
     path("s/<slug:school_slug>/", include(school_patterns)),
     path("board/<slug:board_slug>/", views.board_overview, name="board"),
+    path("feed/<str:key>.ics", feeds.feed, name="calendar_feed"),
     path("", include("surveys.urls")),
     path("", include("surveys.focus_join_urls")),
 ]

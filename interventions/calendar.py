@@ -16,7 +16,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -213,7 +213,12 @@ def year(request: HttpRequest, school: School) -> HttpResponse:
         MonthBlock(first=date(first_year + (m < 8), m, 1)) for m in [*range(8, 13), *range(1, 8)]
     ]
     by_month = {(b.first.year, b.first.month): b for b in months}
-    for activity, moment in Activity.objects.for_school(school).occurrences(start, end):
+    # Topics from the team on an activity's agenda show in the year view, counted in the
+    # same query.
+    activities = Activity.objects.for_school(school).annotate(
+        topic_count=Count("topics", distinct=True)
+    )
+    for activity, moment in activities.occurrences(start, end):
         by_month[(moment.year, moment.month)].occurrences.append((activity, moment))
     holidays = holidays_between(school, start, end)
     holiday_days = {
@@ -349,7 +354,8 @@ def activity_edit(request: AuthedRequest, school: School, pk: int) -> HttpRespon
 @require_POST
 def activity_delete(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     activity = get_owned_or_404(Activity.objects.all(), school, pk=pk)
-    activity.delete()
+    # Subscribed calendars learn it is off through the feed (STATUS:CANCELLED).
+    activity.cancel()
     messages.success(request, _("The activity was removed from the calendar."))
     return redirect("calendar:year", school.slug)
 

@@ -4,6 +4,9 @@ add interventions of its own, which only that school sees."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -290,6 +293,10 @@ class Activity(models.Model):
         User, verbose_name=_("who helps prepare"), related_name="helps_prepare", blank=True
     )
     private_notes = models.TextField(_("private notes (only for the leader)"), blank=True)
+    # A calendar feed's UID and SEQUENCE: subscribers recognise a moved activity as the same
+    # event (RFC 5545 3.8.4.7, 3.8.7.4) instead of showing it twice.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     suggestion_key = models.SlugField(max_length=40, blank=True)
     repeat_weeks = models.PositiveSmallIntegerField(
         _("repeat every … weeks"), default=0, help_text=_("0 means it does not repeat.")
@@ -311,6 +318,59 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # What a subscriber's calendar shows; changing any of these is a new revision of the event.
+    FEED_FIELDS = (
+        "kind",
+        "title",
+        "starts_at",
+        "duration_minutes",
+        "place",
+        "agenda",
+        "repeat_weeks",
+        "repeat_until",
+    )
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Activity:
+        instance = super().from_db(db, field_names, values)
+        instance._as_loaded = instance._feed_state()
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._as_loaded = self._feed_state()
+
+    def _feed_state(self) -> dict[str, Any]:
+        return {name: getattr(self, name, None) for name in self.FEED_FIELDS}
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_as_loaded", None)
+        if self.pk and loaded is not None and loaded != self._feed_state():
+            self.sequence += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}
+        super().save(*args, **kwargs)
+        self._as_loaded = self._feed_state()
+
+    def cancel(self) -> None:
+        """Remove the activity, leaving a cancelled event for calendar subscribers."""
+        CancelledActivity.objects.create(
+            school_id=self.school_id,
+            uid=self.uid,
+            title=self.title,
+            starts_at=self.starts_at,
+            duration_minutes=self.duration_minutes,
+            sequence=self.sequence + 1,
+        )
+        self.delete()
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def get_absolute_url(self) -> str:
+        return reverse("calendar:activity", args=[self.school.slug, self.pk])
+
     def moments(self, start: date, end: date) -> list[datetime]:
         """The local start moments of this activity on days ``start``..``end``."""
         tz = timezone.get_current_timezone()
@@ -330,3 +390,143 @@ class Activity(models.Model):
             if not step:
                 break
         return result
+
+
+class CancelledActivity(models.Model):
+    """What remains of a removed activity, so calendar feeds can tell subscribers it is off
+    (STATUS:CANCELLED with a higher SEQUENCE). Pruned after ``CANCELLED_KEEP_DAYS``."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    uid = models.UUIDField(unique=True)
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    cancelled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cancelled activity")
+        verbose_name_plural = _("cancelled activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+CANCELLED_KEEP_DAYS = 120
+
+
+def feed_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A secret calendar address (iCalendar). Without a user it is the school's feed, which
+    the leader may share with the team; with a user it is that person's own. Only the hash of
+    the key is stored: the address is shown once, when it is made or reset."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="calendar_feeds")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(user__isnull=True), name="one_feed_per_school"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "user"],
+                condition=Q(user__isnull=False),
+                name="one_feed_per_person_and_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} / {self.user or '-'}"
+
+    @classmethod
+    def issue(cls, school: School, user: User | None) -> str:
+        """Make (or reset) the feed and return its new key; the old address stops working."""
+        key = secrets.token_urlsafe(24)
+        cls.objects.update_or_create(
+            school=school, user=user, defaults={"key_hash": feed_key_hash(key)}
+        )
+        return key
+
+    @classmethod
+    def by_key(cls, key: str) -> CalendarFeed | None:
+        return (
+            cls.objects.select_related("school", "user").filter(key_hash=feed_key_hash(key)).first()
+        )
+
+
+class TopicQuerySet(SchoolOwnedQuerySet):
+    school_path = "school"
+
+    def for_school(self, school: School) -> TopicQuerySet:
+        return self.filter(school=school)
+
+    def with_votes(self, user: User) -> TopicQuerySet:
+        return self.annotate(
+            vote_count=models.Count("votes", distinct=True),
+            my_vote=models.Exists(TopicVote.objects.filter(topic=models.OuterRef("pk"), user=user)),
+        )
+
+
+class Topic(models.Model):
+    """A topic a teacher (or the leader) would like to talk about in a coming meeting
+    (Aanbeveling 5: "inventariseer onderwerpen en thema's"). The name of who suggested it is
+    shown only when they chose so; it is kept so they can withdraw their own topic."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PLANNED = "planned", _("On an agenda")
+        SET_ASIDE = "set_aside", _("Set aside")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="topics")
+    text = models.CharField(_("topic"), max_length=300)
+    suggested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    show_name = models.BooleanField(_("show my name with the topic"), default=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    activity = models.ForeignKey(
+        Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="topics"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def put_on_agenda(self, activity: Activity) -> None:
+        line = f"- {self.text}"
+        if line not in activity.agenda.splitlines():
+            activity.agenda = f"{activity.agenda.rstrip()}\n{line}".lstrip("\n")
+            activity.save(update_fields=["agenda", "updated_at"])
+        self.activity = activity
+        self.status = self.Status.PLANNED
+        self.save(update_fields=["activity", "status"])
+
+
+class TopicVote(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="one_vote_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}/{self.user_id}"

@@ -186,7 +186,7 @@ def suggestion_choose(request: AuthedRequest, school: School, pk: int, key: str)
             round=round_, key=key, defaults={"status": status, "decided_by": request.user}
         )
         row.status = status
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(
             request,
             "surveys/results.html#suggestion",

@@ -38,6 +38,7 @@ NOT_TENANT_DATA = {
     "join:checkin": "acts only on the focus session held in the visitor's session",
     "join:reaction": "acts only on the focus session held in the visitor's session",
     "join:vote": "only the shown reactions of the focus session held in the visitor's session",
+    "calendar_feed": "the secret calendar address; its 192-bit key is the credential (test_feeds)",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -113,7 +114,11 @@ def victim_school(db: None) -> dict[str, Any]:
         starts_at=datetime(2027, 1, 12, 15, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
         duration_minutes=60,
     )
+    from interventions.models import Topic
+
+    topic = Topic.objects.create(school=school, text="Onderwerp A", suggested_by=teacher)
     return {
+        "topic": topic,
         "activity": activity,
         "agreement": agreement,
         "focus": session,
@@ -135,6 +140,7 @@ PK_OWNERS = {
     "interviews:": "interview",
     "focus:": "focus",
     "calendar:from_agreement": "agreement",
+    "calendar:topic_": "topic",
     "calendar:": "activity",
 }
 

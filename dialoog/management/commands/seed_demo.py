@@ -201,8 +201,10 @@ class Command(BaseCommand):
         self._demo_interviews(school, leader)
         self._demo_focus_group(school, leader)
         from interventions.calendar import seed_year_plan
+        from interventions.topics import seed_topics
 
         seed_year_plan(school, leader)
+        seed_topics(school)
 
     def _demo_focus_group(self, school: School, leader: User) -> None:
         """A finished focus group on the latest round: check-ins, reactions that were shown

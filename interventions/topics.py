@@ -1,0 +1,309 @@
+"""Teachers take part in the year plan (Aanbeveling 5: "inventariseer onderwerpen en thema's en
+betrek leerkrachten bij de invulling van bijeenkomsten").
+
+Teachers (and the leader) suggest topics for coming meetings and vote on them; the leader puts
+a topic on a meeting's agenda or sets it aside; a teacher can offer to help prepare a meeting.
+Names appear with a topic only when its author chose so: a topic that "cannot be said" should
+still be able to reach the agenda.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dialoog.forms import submitted
+from dialoog.models import School
+from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+
+from .models import Activity, Intervention, Topic, TopicVote, school_year
+
+# A topic is for a meeting, so it can go on the agenda of these kinds of activity.
+AGENDA_KINDS = [
+    Activity.Kind.TEAM_MEETING,
+    Activity.Kind.STUDY_DAY,
+    Activity.Kind.GROUP_REFLECTION,
+    Activity.Kind.PEER_CONSULTATION,
+    Activity.Kind.FEEDBACK_PRACTICE,
+    Activity.Kind.CONVERSATION_PRACTICE,
+    Activity.Kind.FOCUS_GROUP,
+    Activity.Kind.EVALUATION,
+    Activity.Kind.OTHER,
+]
+MAX_OPEN_TOPICS_PER_PERSON = 10
+
+
+def is_leader(request: HttpRequest, school: School) -> bool:
+    return School.objects.led_by(request.user).filter(pk=school.pk).exists()
+
+
+class TopicForm(forms.ModelForm[Topic]):
+    class Meta:
+        model = Topic
+        fields = ["text", "show_name"]
+        labels = {"text": gettext_lazy("What would you like to talk about together?")}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "maxlength": 300})}
+        error_messages = {
+            "text": {
+                "required": gettext_lazy("Write down the topic."),
+                "max_length": gettext_lazy("Keep the topic short: at most 300 characters."),
+            }
+        }
+
+    def __init__(self, *args: Any, author_open_topics: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.author_open_topics = author_open_topics
+
+    def clean_text(self) -> str:
+        text = " ".join(self.cleaned_data["text"].split())
+        if not text:
+            raise ValidationError(_("Write down the topic."))
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.author_open_topics >= MAX_OPEN_TOPICS_PER_PERSON:
+            raise ValidationError(
+                _(
+                    "You already have %(count)d open topics. Wait until some are on an agenda, "
+                    "or withdraw one."
+                )
+                % {"count": self.author_open_topics}
+            )
+        return cleaned
+
+
+def upcoming_meetings(school: School, limit: int = 12) -> list[tuple[Activity, Any]]:
+    """The next meetings whose agenda a topic can go on (repeats count once: the agenda is
+    the activity's)."""
+    start = timezone.localdate()
+    end = school_year(start)[1] + timedelta(days=92)
+    seen: set[int] = set()
+    result = []
+    for activity, moment in (
+        Activity.objects.for_school(school).filter(kind__in=AGENDA_KINDS).occurrences(start, end)
+    ):
+        if activity.pk in seen:
+            continue
+        seen.add(activity.pk)
+        result.append((activity, moment))
+        if len(result) >= limit:
+            break
+    return result
+
+
+def _topic_list(request: AuthedRequest, school: School) -> list[Topic]:
+    return list(
+        Topic.objects.for_school(school)
+        .with_votes(request.user)
+        .select_related("suggested_by", "activity")
+        .order_by("status", "-vote_count", "-created_at", "pk")
+    )
+
+
+def _page(
+    request: AuthedRequest, school: School, form: TopicForm, status: int = 200
+) -> HttpResponse:
+    leader = is_leader(request, school)
+    topics = _topic_list(request, school)
+    return render(
+        request,
+        "interventions/calendar/topics.html",
+        {
+            "school": school,
+            "form": form,
+            "is_leader": leader,
+            "open_topics": [t for t in topics if t.status == Topic.Status.OPEN],
+            "planned_topics": [t for t in topics if t.status == Topic.Status.PLANNED],
+            "set_aside_topics": [t for t in topics if t.status == Topic.Status.SET_ASIDE],
+            "meetings": upcoming_meetings(school) if leader else [],
+        },
+        status=status,
+    )
+
+
+@school_view(lead=False)
+@require_http_methods(["GET", "POST"])
+def topics(request: AuthedRequest, school: School) -> HttpResponse:
+    open_count = Topic.objects.filter(
+        school=school, suggested_by=request.user, status=Topic.Status.OPEN
+    ).count()
+    form = TopicForm(**submitted(request), author_open_topics=open_count)
+    if request.method == "POST":
+        if form.is_valid():
+            topic = form.save(commit=False)
+            topic.school = school
+            topic.suggested_by = request.user
+            topic.save()
+            messages.success(request, _("Thank you. Your topic is on the list."))
+            return redirect("calendar:topics", school.slug)
+        return _page(request, school, form, status=400)
+    return _page(request, school, form)
+
+
+def _topic(school: School, pk: int) -> Topic:
+    return get_owned_or_404(Topic.objects.all(), school, pk=pk)
+
+
+@school_view(lead=False)
+@require_POST
+def topic_vote(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Vote for a topic, or take the vote back (one vote per person per topic)."""
+    topic = _topic(school, pk)
+    if topic.status != Topic.Status.OPEN:
+        messages.error(request, _("Voting is closed for this topic."))
+        return redirect("calendar:topics", school.slug)
+    deleted, _counts = TopicVote.objects.filter(topic=topic, user=request.user).delete()
+    if not deleted:
+        try:
+            with transaction.atomic():
+                TopicVote.objects.create(topic=topic, user=request.user)
+        except IntegrityError:
+            pass  # A double click: the vote is there, which is what was asked.
+    if request.htmx:
+        row = Topic.objects.with_votes(request.user).select_related("suggested_by").get(pk=pk)
+        return render(
+            request,
+            "interventions/calendar/topics.html#topic",
+            {"school": school, "topic": row, "is_leader": is_leader(request, school)},
+        )
+    return redirect("calendar:topics", school.slug)
+
+
+@school_view(lead=False)
+@require_POST
+def topic_withdraw(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    topic = _topic(school, pk)
+    if topic.suggested_by_id != request.user.pk or topic.status != Topic.Status.OPEN:
+        raise Http404
+    topic.delete()
+    messages.success(request, _("Your topic was withdrawn."))
+    return redirect("calendar:topics", school.slug)
+
+
+@school_view(lead=True)
+@require_POST
+def topic_plan(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Put a topic on a meeting's agenda."""
+    topic = _topic(school, pk)
+    raw = request.POST.get("activity", "")
+    activity = (
+        Activity.objects.for_school(school).filter(pk=int(raw), kind__in=AGENDA_KINDS).first()
+        if raw.isdigit() and len(raw) < 12
+        else None
+    )
+    if activity is None:
+        messages.error(request, _("Choose the meeting on whose agenda the topic goes."))
+        return redirect("calendar:topics", school.slug)
+    topic.put_on_agenda(activity)
+    messages.success(
+        request,
+        _("The topic is on the agenda of “%(title)s”.") % {"title": activity.title},
+    )
+    return redirect("calendar:topics", school.slug)
+
+
+@school_view(lead=True)
+@require_POST
+def topic_set_aside(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    topic = _topic(school, pk)
+    topic.status = (
+        Topic.Status.OPEN if topic.status == Topic.Status.SET_ASIDE else Topic.Status.SET_ASIDE
+    )
+    topic.save(update_fields=["status"])
+    return redirect("calendar:topics", school.slug)
+
+
+# --- One activity, and offering to help prepare it ---------------------------------------------
+
+
+@school_view(lead=False)
+@require_GET
+def activity_detail(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    activity = get_owned_or_404(
+        Activity.objects.select_related("recommendation").prefetch_related(
+            "helpers",
+            "agreements",
+            Prefetch("interventions", queryset=Intervention.objects.select_related("theme")),
+            Prefetch("topics", queryset=Topic.objects.order_by("pk")),
+        ),
+        school,
+        pk=pk,
+    )
+    start = timezone.localdate()
+    moments = activity.moments(start, school_year(start)[1] + timedelta(days=365))[:8]
+    return render(
+        request,
+        "interventions/calendar/activity.html",
+        {
+            "school": school,
+            "activity": activity,
+            "moments": moments,
+            "is_leader": is_leader(request, school),
+            "helping": any(h.pk == request.user.pk for h in activity.helpers.all()),
+            "is_teacher": school.teachers().filter(pk=request.user.pk).exists(),
+        },
+    )
+
+
+@school_view(lead=False)
+@require_POST
+def activity_help(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """A teacher offers to help prepare the activity, or withdraws the offer."""
+    activity = get_owned_or_404(Activity.objects.all(), school, pk=pk)
+    if not school.teachers().filter(pk=request.user.pk).exists():
+        raise Http404
+    if activity.helpers.filter(pk=request.user.pk).exists():
+        activity.helpers.remove(request.user)
+        messages.success(request, _("You no longer help prepare this activity."))
+    else:
+        activity.helpers.add(request.user)
+        messages.success(
+            request,
+            _("Thank you! The leader sees that you help prepare this activity."),
+        )
+    return redirect("calendar:activity", school.slug, activity.pk)
+
+
+# --- Demo -------------------------------------------------------------------------------------
+
+
+def seed_topics(school: School) -> None:
+    """Topics the demo team suggested, with votes; one is already on a meeting's agenda.
+    Idempotent: a topic with the same text is not added twice."""
+    teachers = list(school.teachers().order_by("email"))
+    if not teachers:
+        return
+    suggestions = [
+        ("Hoe geven we elkaar feedback na een klassenbezoek?", 7, False),
+        ("De verdeling van taken: wat vinden we eerlijk?", 5, False),
+        ("Hoe vangen we nieuwe collega's op?", 3, True),
+        ("Wat doen we als een afspraak niet wordt nagekomen?", 2, False),
+    ]
+    for n, (text, votes, show_name) in enumerate(suggestions):
+        topic, created = Topic.objects.get_or_create(
+            school=school,
+            text=text,
+            defaults={"suggested_by": teachers[n % len(teachers)], "show_name": show_name},
+        )
+        if created:
+            TopicVote.objects.bulk_create(
+                [TopicVote(topic=topic, user=user) for user in teachers[:votes]],
+                ignore_conflicts=True,
+            )
+    planned = Topic.objects.filter(school=school, text=suggestions[2][0], activity=None).first()
+    meetings = upcoming_meetings(school, limit=1)
+    if planned is not None and meetings:
+        planned.put_on_agenda(meetings[0][0])
