@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "send-due-invitations": {"task": "surveys.tasks.send_due_invitations", "schedule": 300.0},
     "delete-stale-drafts": {"task": "surveys.tasks.delete_stale_drafts", "schedule": 3600.0},
+    "prune-cancelled-activities": {
+        "task": "interventions.tasks.prune_cancelled_activities",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

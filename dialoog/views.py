@@ -203,10 +203,17 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
         .filter(user=request.user, round__in=Round.objects.open(timezone.now()))
         .select_related("round", "round__version", "round__team")
     )
+    from interventions.topics import upcoming_meetings
+
     return render(
         request,
         "dialoog/teacher_home.html",
-        {"school": school, "membership": membership, "invitations": invitations},
+        {
+            "school": school,
+            "membership": membership,
+            "invitations": invitations,
+            "meetings": upcoming_meetings(school, limit=3),
+        },
     )
 
 

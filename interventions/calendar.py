@@ -16,7 +16,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,13 +31,23 @@ from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 from surveys import report as round_report
 from surveys.models import Agreement, Round, SuggestionChoice
 
-from .models import Activity, Intervention, Recommendation, SchoolHoliday, Theme, school_year
+from .models import (
+    Activity,
+    Intervention,
+    Recommendation,
+    SchoolHoliday,
+    Theme,
+    school_year,
+    topic_counts,
+)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_REPEAT_DAYS = 2 * 366
 DEFAULT_TIME = time(15, 0)
 
-Occurrence = tuple[Activity, datetime]
+# An activity, the moment of one of its meetings, and how many team topics are on that
+# meeting's agenda.
+Occurrence = tuple[Activity, datetime, int]
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -66,6 +76,20 @@ def next_working_day(school: School, after: date) -> date:
     while day.weekday() >= 5 or any(h.contains(day) for h in holidays):
         day += timedelta(days=1)
     return day
+
+
+def occurrences_with_topics(school: School, start: date, end: date) -> list[Occurrence]:
+    """The school's meetings between ``start`` and ``end``, each with its topic count; two
+    queries whatever the number of activities or topics."""
+    counts = topic_counts(school)
+    return [
+        (
+            activity,
+            moment,
+            counts.get((activity.pk, None), 0) + counts.get((activity.pk, moment.date()), 0),
+        )
+        for activity, moment in Activity.objects.for_school(school).occurrences(start, end)
+    ]
 
 
 def _year_param(request: HttpRequest) -> int:
@@ -213,13 +237,9 @@ def year(request: HttpRequest, school: School) -> HttpResponse:
         MonthBlock(first=date(first_year + (m < 8), m, 1)) for m in [*range(8, 13), *range(1, 8)]
     ]
     by_month = {(b.first.year, b.first.month): b for b in months}
-    # Topics from the team on an activity's agenda show in the year view, counted in the
-    # same query.
-    activities = Activity.objects.for_school(school).annotate(
-        topic_count=Count("topics", distinct=True)
-    )
-    for activity, moment in activities.occurrences(start, end):
-        by_month[(moment.year, moment.month)].occurrences.append((activity, moment))
+    for occurrence in occurrences_with_topics(school, start, end):
+        moment = occurrence[1]
+        by_month[(moment.year, moment.month)].occurrences.append(occurrence)
     holidays = holidays_between(school, start, end)
     holiday_days = {
         h.starts_on + timedelta(days=n)
@@ -254,8 +274,8 @@ def month(request: HttpRequest, school: School, year: int, month: int) -> HttpRe
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     start, end = weeks[0][0], weeks[-1][-1]
     per_day: dict[date, list[Occurrence]] = {}
-    for activity, moment in Activity.objects.for_school(school).occurrences(start, end):
-        per_day.setdefault(moment.date(), []).append((activity, moment))
+    for occurrence in occurrences_with_topics(school, start, end):
+        per_day.setdefault(occurrence[1].date(), []).append(occurrence)
     holidays = holidays_between(school, start, end)
     grid = [
         [
@@ -292,7 +312,7 @@ def month(request: HttpRequest, school: School, year: int, month: int) -> HttpRe
 def upcoming(request: HttpRequest, school: School) -> HttpResponse:
     start = today()
     end = school_year(start)[1] + timedelta(days=365)
-    occurrences = Activity.objects.for_school(school).occurrences(start, end)
+    occurrences = occurrences_with_topics(school, start, end)
     return render(
         request,
         "interventions/calendar/list.html",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from .models import (
     Activity,
     CalendarFeed,
     CancelledActivity,
+    Topic,
 )
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -51,6 +52,16 @@ def _description(activity: Activity, school: School, user: User | None) -> str:
     parts = [str(activity.get_kind_display())]
     if activity.agenda.strip():
         parts.append(_("Agenda:") + "\n" + activity.agenda.strip())
+    topics = list(activity.topics.all())
+    if topics:
+        parts.append(
+            _("Topics from the team:")
+            + "\n"
+            + "\n".join(
+                f"- {t.occurs_on.strftime('%d-%m')}: {t.text}" if t.occurs_on else f"- {t.text}"
+                for t in topics
+            )
+        )
     if user is not None and any(helper.pk == user.pk for helper in activity.helpers.all()):
         parts.append(_("You help prepare this."))
     parts.append(_("In dialoog: %(url)s") % {"url": _link(activity, school)})
@@ -101,13 +112,15 @@ def _cancelled_event(cancelled: CancelledActivity) -> icalendar.Event:
 
 
 def build(school: School, user: User | None, now: datetime | None = None) -> bytes:
-    """The feed of ``school`` (for ``user``, or the school's own feed), in three queries."""
+    """The feed of ``school`` (for ``user``, or the school's own feed), in four queries."""
     now = now or timezone.now()
     since = now - timedelta(days=HISTORY_DAYS)
     activities = (
         Activity.objects.for_school(school)
         .filter(Q(starts_at__gte=since) | Q(repeat_weeks__gt=0, repeat_until__gte=since.date()))
-        .prefetch_related("helpers")
+        .prefetch_related(
+            "helpers", Prefetch("topics", queryset=Topic.objects.order_by("occurs_on", "pk"))
+        )
         .order_by("starts_at", "pk")
     )
     cancelled = CancelledActivity.objects.filter(

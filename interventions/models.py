@@ -365,6 +365,10 @@ class Activity(models.Model):
         self.delete()
 
     @property
+    def repeats(self) -> bool:
+        return bool(self.repeat_weeks and self.repeat_until)
+
+    @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
@@ -477,6 +481,17 @@ class TopicQuerySet(SchoolOwnedQuerySet):
         )
 
 
+def topic_counts(school: School) -> dict[tuple[int, date | None], int]:
+    """How many team topics are on each meeting's agenda, keyed by (activity, date of the
+    meeting in a series, or None for a one-off activity). One query."""
+    rows = (
+        Topic.objects.filter(school=school, activity__isnull=False)
+        .values("activity_id", "occurs_on")
+        .annotate(n=models.Count("pk"))
+    )
+    return {(row["activity_id"], row["occurs_on"]): row["n"] for row in rows}
+
+
 class Topic(models.Model):
     """A topic a teacher (or the leader) would like to talk about in a coming meeting
     (Aanbeveling 5: "inventariseer onderwerpen en thema's"). The name of who suggested it is
@@ -497,6 +512,9 @@ class Topic(models.Model):
     activity = models.ForeignKey(
         Activity, on_delete=models.SET_NULL, null=True, blank=True, related_name="topics"
     )
+    # For a repeating activity: which meeting of the series the topic is for. Empty for a
+    # one-off activity, so the topic moves along when the activity is moved.
+    occurs_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TopicQuerySet.as_manager()
@@ -509,14 +527,22 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
-    def put_on_agenda(self, activity: Activity) -> None:
-        line = f"- {self.text}"
-        if line not in activity.agenda.splitlines():
-            activity.agenda = f"{activity.agenda.rstrip()}\n{line}".lstrip("\n")
-            activity.save(update_fields=["agenda", "updated_at"])
+    def put_on_agenda(self, activity: Activity, day: date | None = None) -> None:
+        """Put the topic on a one-off activity's agenda, or on one meeting (``day``) of a
+        repeating series, whose agenda text is shared by every meeting and stays as it is."""
+        if activity.repeats:
+            if day is None or not activity.moments(day, day):
+                raise ValueError("a repeating activity needs the date of one of its meetings")
+            self.occurs_on = day
+        else:
+            self.occurs_on = None
+            line = f"- {self.text}"
+            if line not in activity.agenda.splitlines():
+                activity.agenda = f"{activity.agenda.rstrip()}\n{line}".lstrip("\n")
+                activity.save(update_fields=["agenda", "updated_at"])
         self.activity = activity
         self.status = self.Status.PLANNED
-        self.save(update_fields=["activity", "status"])
+        self.save(update_fields=["activity", "occurs_on", "status"])
 
 
 class TopicVote(models.Model):

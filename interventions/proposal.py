@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, school_view
 from surveys import report as round_report
-from surveys.models import Agreement
+from surveys.models import Agreement, FocusSession, Interview
 
 from .calendar import DEFAULT_TIME, _year_param, holidays_between, local_moment
 from .models import Activity, Intervention, Recommendation, Theme
@@ -53,6 +53,7 @@ class Proposed:
     agenda: str = ""
     recommendation: int | None = None
     interventions: list[int] = field(default_factory=list)
+    agreements: list[int] = field(default_factory=list)
     include: bool = True
 
     def initial(self) -> dict[str, Any]:
@@ -66,29 +67,48 @@ class Proposed:
             "agenda": self.agenda,
             "recommendation": self.recommendation or "",
             "interventions": ",".join(str(pk) for pk in self.interventions),
+            "agreements": ",".join(str(pk) for pk in self.agreements),
             "reason": self.reason,
         }
 
 
-def _weakest_themes(school: School, now: Any) -> tuple[list[Theme], bool, date | None]:
-    """The themes to practise (weakest first, those with tension before the rest), whether the
-    results are recent, and when that round closed. Without released results: every theme."""
+@dataclass
+class Basis:
+    """What the proposal rests on: the themes to practise (weakest first, those with tension
+    before the rest; without released results every theme), and what the latest round already
+    had."""
+
+    themes: list[Theme]
+    closed: date | None = None
+    recent: bool = False
+    interviewed: bool = False
+    focus_group_held: bool = False
+
+
+def _basis(school: School, now: Any) -> Basis:
     latest = round_report.latest_released(school, now)
     themes = list(Theme.objects.all())
     if latest is None:
-        return themes, False, None
-    report = round_report.build(latest, now, with_open_answers=False)
+        return Basis(themes=themes)
     closed = timezone.localtime(latest.closes_at).date()
-    recent = (timezone.localdate(now) - closed).days <= RECENT_RESULTS_DAYS
+    basis = Basis(
+        themes=themes,
+        closed=closed,
+        recent=(timezone.localdate(now) - closed).days <= RECENT_RESULTS_DAYS,
+        interviewed=Interview.objects.filter(round=latest).exists(),
+        focus_group_held=FocusSession.objects.filter(round=latest).exists(),
+    )
+    report = round_report.build(latest, now, with_open_answers=False)
     if not report.released:
-        return themes, recent, closed
+        return basis
     tension = {s.theme for s in report.signals if s.kind in ("tension", "warning_sign")}
     means = {row.theme.pk: row.mean for row in report.themes if row.theme and row.mean is not None}
     ranked = sorted(
         (t for t in themes if t.pk in means),
         key=lambda t: (t.number not in tension, means[t.pk]),
     )
-    return ranked[:2], recent, closed
+    basis.themes = ranked[:2]
+    return basis
 
 
 def propose(school: School, first_year: int) -> list[Proposed]:
@@ -114,7 +134,8 @@ def propose(school: School, first_year: int) -> list[Proposed]:
     if start > end:
         return []
     span = (end - start).days
-    themes, recent, closed = _weakest_themes(school, now)
+    basis = _basis(school, now)
+    themes, recent, closed = basis.themes, basis.recent, basis.closed
     catalogue = list(
         Intervention.objects.catalogue().select_related("theme").prefetch_related("recommendations")
     )
@@ -143,29 +164,33 @@ def propose(school: School, first_year: int) -> list[Proposed]:
         talk_from = first + timedelta(weeks=3)
     else:
         talk_from = first
-    plan.append(
-        Proposed(
-            kind=K.INTERVIEWS,
-            title=_("Interviews with teachers"),
-            day=free(talk_from),
-            duration_minutes=30,
-            recommendation=4,
-            reason=_(
-                "Hear per teacher what is going on and who would like help to raise something "
-                "(Aanbeveling 4)."
-            ),
+    # Results that were already talked through (interviews, a focus group) are not proposed
+    # again; a new round is.
+    if not (recent and basis.interviewed):
+        plan.append(
+            Proposed(
+                kind=K.INTERVIEWS,
+                title=_("Interviews with teachers"),
+                day=free(talk_from),
+                duration_minutes=30,
+                recommendation=4,
+                reason=_(
+                    "Hear per teacher what is going on and who would like help to raise "
+                    "something (Aanbeveling 4)."
+                ),
+            )
         )
-    )
-    plan.append(
-        Proposed(
-            kind=K.FOCUS_GROUP,
-            title=_("Focus group: discuss the results together"),
-            day=free(talk_from + timedelta(weeks=2)),
-            duration_minutes=90,
-            recommendation=3,
-            reason=_("Name what you see together and make agreements (Aanbevelingen 2 and 3)."),
+    if not (recent and basis.focus_group_held):
+        plan.append(
+            Proposed(
+                kind=K.FOCUS_GROUP,
+                title=_("Focus group: discuss the results together"),
+                day=free(talk_from + timedelta(weeks=2)),
+                duration_minutes=90,
+                recommendation=3,
+                reason=_("Name what you see together and make agreements (Aanbevelingen 2 and 3)."),
+            )
         )
-    )
     practice_start = talk_from + timedelta(weeks=4)
     practice_span = max((end - timedelta(weeks=6) - practice_start).days, 14)
     slots = max(len(themes) * 2, 1)
@@ -202,22 +227,32 @@ def propose(school: School, first_year: int) -> list[Proposed]:
                 ),
             )
         )
+    # Agreements due on the same day are reviewed in one moment.
     reviewed = Activity.objects.for_school(school).filter(agreements__isnull=False)
+    due: dict[date, list[Agreement]] = {}
     for agreement in (
         Agreement.objects.for_school(school)
         .filter(review_on__range=(start, end))
         .exclude(activities__in=reviewed)
         .order_by("review_on", "pk")
     ):
+        due.setdefault(agreement.review_on, []).append(agreement)
+    for review_on, agreements in due.items():
+        title = (
+            _("Review: %(text)s") % {"text": agreements[0].text}
+            if len(agreements) == 1
+            else _("Review of %(count)d agreements") % {"count": len(agreements)}
+        )
         plan.append(
             Proposed(
                 kind=K.EVALUATION,
-                title=(_("Review: %(text)s") % {"text": agreement.text})[:200],
-                day=free(agreement.review_on),
-                duration_minutes=45,
+                title=title[:200],
+                day=free(review_on),
+                duration_minutes=30 + 15 * len(agreements),
                 recommendation=3,
-                reason=_("This agreement is due for review on %(day)s.")
-                % {"day": agreement.review_on.strftime("%d-%m-%Y")},
+                agenda="\n".join(f"- {a.text}" for a in agreements),
+                agreements=[a.pk for a in agreements],
+                reason=_("Due for review on %(day)s.") % {"day": review_on.strftime("%d-%m-%Y")},
             )
         )
     plan.append(
@@ -292,6 +327,7 @@ class ProposalRowForm(forms.Form):
         widget=forms.HiddenInput,
     )
     interventions = forms.CharField(required=False, widget=forms.HiddenInput)
+    agreements = forms.CharField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -301,20 +337,23 @@ class ProposalRowForm(forms.Form):
     def clean_title(self) -> str:
         return " ".join(self.cleaned_data.get("title", "").split())
 
-    def clean_interventions(self) -> list[int]:
-        raw = self.cleaned_data.get("interventions", "")
-        ids = [part for part in raw.split(",") if part.strip()]
-        if not all(part.strip().isdigit() and len(part.strip()) < 12 for part in ids):
+    def _ids(self, name: str, allowed: Any) -> list[int]:
+        """Ids the proposal carried in a hidden field, all of which this school may use."""
+        raw = self.cleaned_data.get(name, "")
+        ids = [part.strip() for part in raw.split(",") if part.strip()]
+        if not all(part.isdigit() and len(part) < 12 for part in ids):
             raise ValidationError(_("This proposal was changed; reload the page."))
         wanted = {int(part) for part in ids}
-        found = set(
-            Intervention.objects.visible_to(self.school)
-            .filter(pk__in=wanted)
-            .values_list("pk", flat=True)
-        )
+        found = set(allowed.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
         if found != wanted:
             raise ValidationError(_("This proposal was changed; reload the page."))
         return sorted(found)
+
+    def clean_interventions(self) -> list[int]:
+        return self._ids("interventions", Intervention.objects.visible_to(self.school))
+
+    def clean_agreements(self) -> list[int]:
+        return self._ids("agreements", Agreement.objects.for_school(self.school))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -396,3 +435,5 @@ def _save(request: AuthedRequest, school: School, rows: list[dict[str, Any]]) ->
         )
         if row["interventions"]:
             activity.interventions.set(row["interventions"])
+        if row["agreements"]:
+            activity.agreements.set(row["agreements"])

@@ -9,7 +9,7 @@ still be able to reach the agenda.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -85,23 +85,45 @@ class TopicForm(forms.ModelForm[Topic]):
         return cleaned
 
 
-def upcoming_meetings(school: School, limit: int = 12) -> list[tuple[Activity, Any]]:
-    """The next meetings whose agenda a topic can go on (repeats count once: the agenda is
-    the activity's)."""
+def upcoming_meetings(school: School, limit: int = 12) -> list[tuple[Activity, datetime]]:
+    """The next meetings (each meeting of a series on its own) whose agenda a topic can go
+    on."""
     start = timezone.localdate()
     end = school_year(start)[1] + timedelta(days=92)
-    seen: set[int] = set()
-    result = []
-    for activity, moment in (
-        Activity.objects.for_school(school).filter(kind__in=AGENDA_KINDS).occurrences(start, end)
-    ):
-        if activity.pk in seen:
-            continue
-        seen.add(activity.pk)
-        result.append((activity, moment))
-        if len(result) >= limit:
-            break
-    return result
+    meetings = Activity.objects.for_school(school).filter(kind__in=AGENDA_KINDS)
+    return meetings.occurrences(start, end)[:limit]
+
+
+def meeting_choice(activity: Activity, moment: datetime) -> str:
+    """The value that names one meeting: the activity, and for a series the date."""
+    if activity.repeats:
+        return f"{activity.pk}@{moment.date().isoformat()}"
+    return str(activity.pk)
+
+
+def _meeting_choices(school: School) -> list[tuple[Activity, datetime, str]]:
+    return [
+        (activity, moment, meeting_choice(activity, moment))
+        for activity, moment in upcoming_meetings(school)
+    ]
+
+
+def _chosen_meeting(school: School, raw: str) -> tuple[Activity, date | None] | None:
+    pk, _at, day_raw = raw.partition("@")
+    if not pk.isdigit() or len(pk) > 11:
+        return None
+    activity = Activity.objects.for_school(school).filter(pk=int(pk), kind__in=AGENDA_KINDS).first()
+    if activity is None:
+        return None
+    if not activity.repeats:
+        return activity, None
+    try:
+        day = date.fromisoformat(day_raw)
+    except ValueError:
+        return None
+    if not activity.moments(day, day):
+        return None
+    return activity, day
 
 
 def _topic_list(request: AuthedRequest, school: School) -> list[Topic]:
@@ -128,7 +150,7 @@ def _page(
             "open_topics": [t for t in topics if t.status == Topic.Status.OPEN],
             "planned_topics": [t for t in topics if t.status == Topic.Status.PLANNED],
             "set_aside_topics": [t for t in topics if t.status == Topic.Status.SET_ASIDE],
-            "meetings": upcoming_meetings(school) if leader else [],
+            "meetings": _meeting_choices(school) if leader else [],
         },
         status=status,
     )
@@ -173,11 +195,17 @@ def topic_vote(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         except IntegrityError:
             pass  # A double click: the vote is there, which is what was asked.
     if request.htmx:
+        leader = is_leader(request, school)
         row = Topic.objects.with_votes(request.user).select_related("suggested_by").get(pk=pk)
         return render(
             request,
             "interventions/calendar/topics.html#topic",
-            {"school": school, "topic": row, "is_leader": is_leader(request, school)},
+            {
+                "school": school,
+                "topic": row,
+                "is_leader": leader,
+                "meetings": _meeting_choices(school) if leader else [],
+            },
         )
     return redirect("calendar:topics", school.slug)
 
@@ -198,16 +226,12 @@ def topic_withdraw(request: AuthedRequest, school: School, pk: int) -> HttpRespo
 def topic_plan(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     """Put a topic on a meeting's agenda."""
     topic = _topic(school, pk)
-    raw = request.POST.get("activity", "")
-    activity = (
-        Activity.objects.for_school(school).filter(pk=int(raw), kind__in=AGENDA_KINDS).first()
-        if raw.isdigit() and len(raw) < 12
-        else None
-    )
-    if activity is None:
+    chosen = _chosen_meeting(school, request.POST.get("activity", ""))
+    if chosen is None:
         messages.error(request, _("Choose the meeting on whose agenda the topic goes."))
         return redirect("calendar:topics", school.slug)
-    topic.put_on_agenda(activity)
+    activity, day = chosen
+    topic.put_on_agenda(activity, day)
     messages.success(
         request,
         _("The topic is on the agenda of “%(title)s”.") % {"title": activity.title},
@@ -237,7 +261,7 @@ def activity_detail(request: AuthedRequest, school: School, pk: int) -> HttpResp
             "helpers",
             "agreements",
             Prefetch("interventions", queryset=Intervention.objects.select_related("theme")),
-            Prefetch("topics", queryset=Topic.objects.order_by("pk")),
+            Prefetch("topics", queryset=Topic.objects.order_by("occurs_on", "pk")),
         ),
         school,
         pk=pk,
@@ -306,4 +330,4 @@ def seed_topics(school: School) -> None:
     planned = Topic.objects.filter(school=school, text=suggestions[2][0], activity=None).first()
     meetings = upcoming_meetings(school, limit=1)
     if planned is not None and meetings:
-        planned.put_on_agenda(meetings[0][0])
+        planned.put_on_agenda(meetings[0][0], meetings[0][1].date())

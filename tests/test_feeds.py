@@ -17,7 +17,7 @@ from django.utils import timezone
 from dialoog.logging import RedactTokensFilter
 from dialoog.models import Membership, School, User
 from interventions.feeds import build, prune_cancelled
-from interventions.models import Activity, CalendarFeed, CancelledActivity
+from interventions.models import Activity, CalendarFeed, CancelledActivity, Topic
 
 from .factories import MembershipFactory, UserFactory
 
@@ -154,10 +154,14 @@ def test_personal_feed_marks_what_you_help_prepare_and_hides_private_notes(
     mine = meeting(school, private_notes="Let op: spanning tussen twee collega's")
     other = meeting(school, title="Intervisie", kind=Activity.Kind.PEER_CONSULTATION)
     mine.helpers.add(teacher)
+    Topic.objects.create(school=school, text="Werkdruk", status="planned", activity=mine)
     key = CalendarFeed.issue(school, teacher)
     body = fetch(client, key)
     parsed = events(body)
     assert "Je helpt dit voorbereiden." in str(parsed[f"{mine.uid}@dialoog"]["DESCRIPTION"])
+    assert "Onderwerpen uit het team:\n- Werkdruk" in str(
+        parsed[f"{mine.uid}@dialoog"]["DESCRIPTION"]
+    )
     assert "voorbereiden" not in str(parsed[f"{other.uid}@dialoog"]["DESCRIPTION"])
     assert b"spanning" not in body
 
@@ -192,7 +196,7 @@ def test_feed_query_count_does_not_grow(
     for n in range(30):
         a = meeting(school, title=f"Moment {n}", starts_at=at(date(2026, 9, 1) + timedelta(n)))
         a.helpers.add(teacher)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         build(school, teacher)
 
 
@@ -241,3 +245,16 @@ def test_feed_speaks_the_persons_language(
     body = icalendar.Calendar.from_ical(fetch(client, CalendarFeed.issue(school, person)))
     assert str(body["X-WR-CALNAME"]) == f"{school.name}: {name}"
     assert help_line in str(body.walk("VEVENT")[0]["DESCRIPTION"])
+
+
+def test_the_daily_task_prunes_old_cancellations(school: School) -> None:
+    from interventions.tasks import prune_cancelled_activities
+
+    meeting(school).cancel()
+    fresh = meeting(school, title="Nog even zichtbaar")
+    fresh.cancel()
+    CancelledActivity.objects.exclude(uid=fresh.uid).update(
+        cancelled_at=timezone.now() - timedelta(days=121)
+    )
+    assert prune_cancelled_activities.delay().get() == 1
+    assert list(CancelledActivity.objects.values_list("uid", flat=True)) == [fresh.uid]

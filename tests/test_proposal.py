@@ -113,6 +113,38 @@ def test_agreements_due_get_a_review(school: School, team: Team) -> None:
     assert not [r for r in propose(school, YEAR) if r.title == "Evaluatie: We vragen door"]
 
 
+def test_agreements_due_the_same_day_share_one_review_which_is_linked_on_saving(
+    school: School, team: Team, leader: User, login: Login
+) -> None:
+    round_ = closed_round(school, team, 6)
+    session = FocusSession.objects.create(round=round_, title="Focusgroep")
+    due = timezone.localdate() + timedelta(days=40)
+    agreements = [
+        Agreement.objects.create(session=session, text=text, owner="team", review_on=due)
+        for text in ("We vragen door", "We parkeren het persoonlijke")
+    ]
+    rows = propose(school, YEAR)
+    reviews = [r for r in rows if r.agreements]
+    assert len(reviews) == 1
+    assert reviews[0].title == "Evaluatie van 2 afspraken"
+    assert reviews[0].agenda == "- We vragen door\n- We parkeren het persoonlijke"
+    login(leader).post(url(school), post_data(rows))
+    review = Activity.objects.get(school=school, title="Evaluatie van 2 afspraken")
+    assert set(review.agreements.all()) == set(agreements)
+
+
+def test_results_already_talked_through_are_not_proposed_again(school: School, team: Team) -> None:
+    from surveys.models import Interview
+
+    round_ = closed_round(school, team, 6)
+    Interview.objects.create(round=round_, teacher=school.teachers().first() or User())
+    FocusSession.objects.create(round=round_, title="Focusgroep")
+    kinds = [r.kind for r in propose(school, YEAR)]
+    assert Activity.Kind.INTERVIEWS not in kinds
+    assert Activity.Kind.FOCUS_GROUP not in kinds
+    assert kinds.count(Activity.Kind.QUESTIONNAIRE) == 1
+
+
 def test_a_moment_already_planned_starts_unticked(school: School) -> None:
     first = propose(school, YEAR)[0]
     Activity.objects.create(
@@ -203,6 +235,8 @@ def test_tampered_proposals_are_refused(
     client = login(leader)
     for bad in [str(foreign.pk), "1,abc", "9" * 20]:
         data = post_data(rows, **{"0": {"interventions": bad}})
+        assert client.post(url(school), data).status_code == 400
+        data = post_data(rows, **{"0": {"agreements": bad}})
         assert client.post(url(school), data).status_code == 400
     broken = post_data(rows)
     broken["form-TOTAL_FORMS"] = "5000"

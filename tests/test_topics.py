@@ -232,7 +232,9 @@ def test_topics_page_query_count_does_not_grow(
     assert len(many) == len(few)
 
 
-def test_meetings_for_agenda_skip_the_past_and_count_repeats_once(school: School) -> None:
+def test_meetings_for_agenda_skip_the_past_and_list_each_meeting_of_a_series(
+    school: School,
+) -> None:
     from interventions.topics import upcoming_meetings
 
     meeting(school, title="Voorbij", starts_at=soon(-3))
@@ -244,7 +246,51 @@ def test_meetings_for_agenda_skip_the_past_and_count_repeats_once(school: School
         repeat_until=timezone.localdate() + timedelta(days=300),
     )
     meeting(school, title="Vragenlijst", kind=Activity.Kind.QUESTIONNAIRE)
-    titles = [a.title for a, _moment in upcoming_meetings(school)]
-    assert titles == ["Elke zes weken"]
-    first_ahead = upcoming_meetings(school)[0][1].date()
-    assert first_ahead == repeating.starts_at.date() + timedelta(weeks=6)
+    found = upcoming_meetings(school, limit=3)
+    assert [a.title for a, _moment in found] == ["Elke zes weken"] * 3
+    assert [m.date() for _a, m in found] == [
+        repeating.starts_at.date() + timedelta(weeks=6 * n) for n in (1, 2, 3)
+    ]
+
+
+def test_a_topic_goes_on_one_meeting_of_a_series(
+    school: School, leader: User, login: Login
+) -> None:
+    series = meeting(
+        school,
+        agenda="1. Opening",
+        repeat_weeks=6,
+        repeat_until=timezone.localdate() + timedelta(days=200),
+    )
+    second = (series.starts_at + timedelta(weeks=6)).date()
+    topic = Topic.objects.create(school=school, text="Werkdruk")
+    client = login(leader)
+    page = client.get(topics_url(school)).content.decode()
+    assert f'value="{series.pk}@{second.isoformat()}"' in page
+    # A date that is not one of the series' meetings, or no date at all, is refused.
+    for bad in [
+        str(series.pk),
+        f"{series.pk}@{(second + timedelta(days=1)).isoformat()}",
+        f"{series.pk}@morgen",
+    ]:
+        client.post(topics_url(school, f"{topic.pk}/plan/"), {"activity": bad})
+        topic.refresh_from_db()
+        assert topic.status == Topic.Status.OPEN, bad
+    client.post(topics_url(school, f"{topic.pk}/plan/"), {"activity": f"{series.pk}@{second}"})
+    topic.refresh_from_db()
+    series.refresh_from_db()
+    assert topic.status == Topic.Status.PLANNED and topic.occurs_on == second
+    assert series.agenda == "1. Opening", "the series' shared agenda is left alone"
+
+    from interventions.calendar import occurrences_with_topics
+
+    counted = {
+        moment.date(): n
+        for _a, moment, n in occurrences_with_topics(
+            school, timezone.localdate(), timezone.localdate() + timedelta(days=200)
+        )
+    }
+    assert counted[second] == 1
+    assert sum(counted.values()) == 1
+    detail = client.get(f"/s/{school.slug}/plan/{series.pk}/").content.decode()
+    assert "Werkdruk" in detail
