@@ -138,14 +138,40 @@ def build(school: School, user: User | None, now: datetime | None = None) -> byt
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
     calendar.add("x-wr-timezone", "Europe/Amsterdam")
-    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add(
+        "refresh-interval",
+        icalendar.vDuration(timedelta(hours=1)),
+        parameters={"VALUE": "DURATION"},
+    )
     calendar.add("x-published-ttl", "PT1H")
     for activity in activities:
         calendar.add_component(_event(activity, school, user))
     for gone in cancelled:
         calendar.add_component(_cancelled_event(gone))
-    calendar.add_missing_timezones()
+    calendar.add_component(amsterdam())
     return calendar.to_ical()
+
+
+def amsterdam() -> icalendar.Timezone:
+    """Europe/Amsterdam as the rule every calendar client understands (last Sunday of March
+    and of October), rather than a list of past transition dates, which some clients misread."""
+    zone = icalendar.Timezone()
+    zone.add("tzid", "Europe/Amsterdam")
+    summer = icalendar.TimezoneDaylight()
+    summer.add("tzname", "CEST")
+    summer.add("tzoffsetfrom", timedelta(hours=1))
+    summer.add("tzoffsetto", timedelta(hours=2))
+    summer.add("dtstart", datetime(1970, 3, 29, 2, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    winter = icalendar.TimezoneStandard()
+    winter.add("tzname", "CET")
+    winter.add("tzoffsetfrom", timedelta(hours=2))
+    winter.add("tzoffsetto", timedelta(hours=1))
+    winter.add("dtstart", datetime(1970, 10, 25, 3, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
 
 
 def prune_cancelled(now: datetime | None = None) -> int:

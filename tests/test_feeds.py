@@ -88,6 +88,22 @@ def test_feed_parses_with_icalendar_and_vobject(client: Client, school: School) 
     assert by_uid[f"{once.uid}@dialoog"].summary.value == "Studiedag"
 
 
+@pytest.mark.parametrize("month,offset", [(6, 2), (12, 1)])
+def test_both_parsers_agree_on_summer_and_winter_time(
+    client: Client, school: School, month: int, offset: int
+) -> None:
+    day = date(timezone.localdate().year + 1, month, 15)
+    activity = meeting(school, starts_at=at(day, 15))
+    body = fetch(client, CalendarFeed.issue(school, None))
+    by_icalendar = events(body)[f"{activity.uid}@dialoog"].decoded("DTSTART")
+    by_vobject = vobject.readOne(body.decode()).vevent.dtstart.value
+    for moment in (by_icalendar, by_vobject):
+        assert moment == activity.starts_at
+        assert moment.utcoffset() == timedelta(hours=offset)
+        assert (moment.hour, moment.minute) == (15, 0)
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
+
+
 def test_a_moved_activity_keeps_its_uid_and_raises_its_sequence(
     client: Client, school: School, leader: User, login: Login
 ) -> None:
