@@ -8,3 +8,8 @@ class DialoogConfig(AppConfig):
     name = "dialoog"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Schools and people")
+
+    def ready(self) -> None:
+        # The login receiver (idle clock, two-factor decision) must be connected before the
+        # first login, not when the middleware happens to be loaded.
+        from . import middleware  # noqa: F401

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dialoog.middleware.IdleTimeoutMiddleware",
+    "dialoog.middleware.RequireTwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -283,9 +285,19 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto. Plain HTTP is redirected,
+    # except the health check, which a load balancer calls over HTTP.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A logged-in person is logged out after this long without a request
+# (dialoog.middleware.IdleTimeoutMiddleware). The session itself lives Django's two weeks, so
+# a teacher answering through an e-mailed link can come back to an unfinished questionnaire.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 
 # Content-Security-Policy: every script comes from the app itself and none is inline. Inline
 # style attributes stay allowed (SVG charts, htmx's indicator style); they cannot run code.

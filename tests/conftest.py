@@ -21,6 +21,14 @@ PASSWORD = "correct horse battery"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
 
 
+def with_two_factor(user: User) -> User:
+    """A TOTP authenticator, as a board admin must have before seeing any page."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip when a service is missing, unless CI demands every service (then fail)."""
     if condition:

@@ -24,6 +24,7 @@ from surveys.report import build as build_report
 from surveys.services import submit_answers
 from surveys.signals import Signal
 
+from .conftest import with_two_factor
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import open_round
 
@@ -566,6 +567,7 @@ def test_a_facilitator_and_the_board_do_not_read_interview_notes(
     Membership.objects.create(user=facilitator, school=school, role="facilitator")
     board_admin = UserFactory.create()
     Membership.objects.create(user=board_admin, board=school.board, role="board_admin")
+    with_two_factor(board_admin)
     for outsider in (facilitator, board_admin):
         client.force_login(outsider)
         base = f"/s/{school.slug}/interviews"

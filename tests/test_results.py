@@ -16,6 +16,7 @@ from dialoog.models import School, Team, User
 from surveys.models import Draft, Invitation, Round, SuggestionChoice
 from surveys.services import submit_answers
 
+from .conftest import with_two_factor
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import open_round
 
@@ -146,7 +147,7 @@ def test_results_and_dashboard_cost_the_same_queries_for_one_or_ten_rounds(
 
 
 def test_a_board_admin_sees_the_boards_schools_side_by_side(demo: School, client: Client) -> None:
-    client.force_login(User.objects.get(email="bestuur@regenboog.test"))
+    client.force_login(with_two_factor(User.objects.get(email="bestuur@regenboog.test")))
     assert client.get("/")["Content-Type"].startswith("text/html")
     page = client.get(f"/board/{demo.board.slug}/").content.decode()  # type: ignore[union-attr]
     assert page.count('data-testid="board-school"') == 1
@@ -163,7 +164,7 @@ def test_a_board_overview_hides_a_school_below_the_threshold(
     Membership.objects.create(user=admin, board=school.board, role="board_admin")
     _closed_rounds(school, None, 1)  # a round for the whole school
     Round.objects.filter(school=school).update(threshold=6, open_threshold=6)
-    client.force_login(admin)
+    client.force_login(with_two_factor(admin))
     page = client.get(f"/board/{school.board.slug}/").content.decode()  # type: ignore[union-attr]
     assert "Te weinig deelnemers" in page
 

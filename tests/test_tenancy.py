@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dialoog.models import Membership, School, Team, User
 from interventions.models import Intervention, Theme
 
+from .conftest import with_two_factor
 from .factories import MembershipFactory, TeamFactory, UserFactory
 from .survey_helpers import open_round
 
@@ -270,7 +271,7 @@ def test_a_board_admin_reaches_every_school_of_the_board_and_no_other(
 ) -> None:
     admin = UserFactory.create()
     Membership.objects.create(user=admin, board=school.board, role=Membership.Role.BOARD_ADMIN)
-    client.force_login(admin)
+    client.force_login(with_two_factor(admin))
     assert client.get(f"/s/{school.slug}/").status_code == 200
     assert client.get(f"/s/{other_school.slug}/").status_code == 404
 
