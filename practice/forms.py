@@ -182,7 +182,7 @@ class OwnFormatForm(forms.ModelForm[Format]):
                 slug = f"{base}-{n}"
             fmt.slug = slug
         fmt.save()
-        self.save_m2m()
+        self._save_m2m()
         fmt.steps.all().delete()
         FormatStep.objects.bulk_create(
             FormatStep(
