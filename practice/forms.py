@@ -169,6 +169,7 @@ class OwnFormatForm(forms.ModelForm[Format]):
 
     @transaction.atomic
     def save(self, commit: bool = True) -> Format:
+        """Always commits: the steps need the row."""
         fmt = self.instance
         fmt.school = self.school
         if fmt.created_by_id is None:
@@ -181,8 +182,7 @@ class OwnFormatForm(forms.ModelForm[Format]):
                 n += 1
                 slug = f"{base}-{n}"
             fmt.slug = slug
-        fmt.save()
-        self._save_m2m()
+        fmt = super().save(commit=True)  # the row and its interventions/recommendations
         fmt.steps.all().delete()
         FormatStep.objects.bulk_create(
             FormatStep(
