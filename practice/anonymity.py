@@ -67,12 +67,14 @@ class FormatTrend:
 
 
 def trends(sessions: list[PracticeSession]) -> list[FormatTrend]:
-    """Per format, its sessions in date order with what may be shown of each. ``sessions``
-    come from ``with_reflection_stats()``; the kept texts are read in one more query, for the
-    released sessions only."""
+    """Per format, its sessions that ran, in date order, with what may be shown of each.
+    ``sessions`` come from ``with_reflection_stats()``; the kept texts are read in one more
+    query, for the released sessions only."""
     points: dict[int, FormatTrend] = {}
     released: dict[int, Point] = {}
     for session in sessions:
+        if session.started_at is None:
+            continue  # planned, not run: there is nothing to reflect on yet
         count = getattr(session, "reflection_count", 0)
         gate = reflection_gate(session, count)
         mean = getattr(session, "reflection_mean", None) if gate.released else None

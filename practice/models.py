@@ -189,9 +189,10 @@ class PracticeSessionQuerySet(SchoolOwnedQuerySet):
     def with_reflection_stats(self) -> PracticeSessionQuerySet:
         """Each session with the number of reflections and their mean, in one query. Only for
         ``reflection_gate`` to decide on; never shown as such."""
+        # Meta.ordering is not applied to a GROUP BY query, so the order is explicit.
         return self.annotate(
             reflection_count=Count("reflections"), reflection_mean=Avg("reflections__helped")
-        )
+        ).order_by("activity__starts_at", "pk")
 
     def active(self, now: datetime) -> PracticeSessionQuerySet:
         """Sessions phones may join: started, not closed, at most SESSION_HOURS old."""

@@ -416,12 +416,15 @@ def test_the_trend_hides_sessions_below_the_threshold(
     client: Client, school: School, leader: User
 ) -> None:
     now = timezone.now()
-    low = _session(school, threshold=3, closed_at=now)
+    low = _session(school, threshold=3, started_at=now, closed_at=now)
     _reflections(low, 1, 1)
     open_ = _session(school, threshold=3, activity=_activity(school, title="Open"), started_at=now)
     _reflections(open_, 2, 2, 2)
-    shown = _session(school, threshold=3, activity=_activity(school, title="B"), closed_at=now)
+    shown = _session(
+        school, threshold=3, activity=_activity(school, title="B"), started_at=now, closed_at=now
+    )
     _reflections(shown, 4, 5, 3)
+    _session(school, activity=_activity(school, title="Gepland"))  # not run: not in the trend
     client.force_login(leader)
     page = client.get(f"/s/{school.slug}/practice/").content.decode()
     assert page.count('data-released="1"') == 1
@@ -438,7 +441,10 @@ def test_the_practice_page_has_a_fixed_number_of_queries(
     client.force_login(leader)
     for n in range(6):
         session = _session(
-            school, activity=_activity(school, title=f"A{n}"), closed_at=timezone.now()
+            school,
+            activity=_activity(school, title=f"A{n}"),
+            started_at=timezone.now(),
+            closed_at=timezone.now(),
         )
         _reflections(session, 3, 4, 5, 4, 4)
     with django_assert_max_num_queries(12):
