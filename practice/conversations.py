@@ -12,11 +12,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.emails import templated_email
 from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
@@ -24,6 +22,7 @@ from dialoog.tenancy import AuthedRequest, school_view
 
 from .forms import ConversationForm
 from .models import Conversation, Format
+from .tasks import notify_chair
 
 
 def _mine(request: AuthedRequest, school: School, pk: int) -> Conversation:
@@ -52,22 +51,6 @@ def conversation_list(request: AuthedRequest, school: School) -> HttpResponse:
     )
 
 
-def _notify_chair(request: AuthedRequest, conversation: Conversation) -> None:
-    """Tell the chair they were invited (not what it is about: that is for the page)."""
-    chair = conversation.chair
-    if chair is None:
-        return
-    url = request.build_absolute_uri(
-        reverse("practice:conversation", args=[conversation.school.slug, conversation.pk])
-    )
-    templated_email(
-        "practice/email/chair_invited",
-        {"teacher": request.user, "url": url, "school": conversation.school},
-        to=chair.email,
-        language=chair.language,
-    ).send()
-
-
 @school_view(lead=False)
 @require_http_methods(["GET", "POST"])
 def conversation_new(request: AuthedRequest, school: School) -> HttpResponse:
@@ -76,7 +59,8 @@ def conversation_new(request: AuthedRequest, school: School) -> HttpResponse:
         form.instance.school = school
         form.instance.teacher = request.user
         conversation = form.save()
-        _notify_chair(request, conversation)
+        if conversation.chair_id:
+            notify_chair.delay_on_commit(conversation.pk)
         messages.success(request, _("Your preparation was saved. Only you can read it."))
         return redirect("practice:conversation", school.slug, conversation.pk)
     return no_store(
@@ -101,12 +85,11 @@ def conversation(request: AuthedRequest, school: School, pk: int) -> HttpRespons
                 {"school": school, "conversation": item, "parking": guide},
             )
         )
-    before = item.chair_id
     form = ConversationForm(**submitted(request), instance=item, school=school)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
-        if saved.chair_id and saved.chair_id != before:
-            _notify_chair(request, saved)
+        if saved.chair_id and saved.chair_id != saved.notified_chair_id:
+            notify_chair.delay_on_commit(saved.pk)
         messages.success(request, _("Your preparation was saved."))
         return redirect("practice:conversation", school.slug, item.pk)
     return no_store(

@@ -370,6 +370,11 @@ class Conversation(models.Model):
         blank=True,
         related_name="+",
     )
+    # The chair the invitation e-mail went to: the task claims the send by setting it, so a
+    # redelivered task never sends twice, and choosing another chair sends again.
+    notified_chair = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -500,11 +500,13 @@ def test_a_teacher_prepares_and_only_the_invited_chair_reads_what_is_shared(
     leader: User,
     colleague: User,
     outsider: User,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     second_leader = UserFactory.create(email="second@linde.test")
     MembershipFactory.create(user=second_leader, school=school, role=Membership.Role.LEADER)
     client.force_login(teacher)
-    response = _prepare(client, school, chair=leader.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _prepare(client, school, chair=leader.pk)
     assert response.status_code == 302
     conversation = Conversation.objects.get()
     url = f"/s/{school.slug}/practice/conversations/{conversation.pk}/"
@@ -550,6 +552,58 @@ def test_a_conversation_with_bad_input_keeps_what_was_typed(
     assert "choose the chair as well" in page
     assert "Ik voel me gefrustreerd en moe." in page
     assert not Conversation.objects.exists()
+
+
+def test_the_chair_is_told_once_and_again_only_for_another_chair(
+    client: Client,
+    school: School,
+    teacher: User,
+    leader: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from practice.tasks import notify_chair
+
+    client.force_login(teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        _prepare(client, school, chair=leader.pk)
+    conversation = Conversation.objects.get()
+    assert notify_chair(conversation.pk) is False  # a redelivery sends nothing
+    url = f"/s/{school.slug}/practice/conversations/{conversation.pk}/"
+    data = {"title": "Taakverdeling", "seen": "Anders verwoord", "chair": leader.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, data)  # saving again does not invite again
+    assert len(mail.outbox) == 1
+    second = UserFactory.create(email="second@linde.test", language="en")
+    MembershipFactory.create(user=second, school=school, role=Membership.Role.LEADER)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**data, "chair": second.pk})
+    assert [m.to for m in mail.outbox] == [[leader.email], [second.email]]
+    assert "asks you to chair a conversation" in mail.outbox[1].subject
+    assert f"/practice/conversations/{conversation.pk}/" in mail.outbox[1].body
+
+
+def test_a_failed_invitation_can_be_sent_again(
+    school: School, teacher: User, leader: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.mail import EmailMultiAlternatives
+
+    from practice.tasks import notify_chair
+
+    conversation = Conversation.objects.create(
+        school=school, teacher=teacher, title="x", seen="y", chair=leader
+    )
+
+    def broken(self: Any, *args: Any) -> int:
+        raise OSError("smtp down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailMultiAlternatives, "send", broken)
+        with pytest.raises(OSError):
+            notify_chair.run(conversation.pk)
+    conversation.refresh_from_db()
+    assert conversation.notified_chair is None
+    assert notify_chair(conversation.pk) is True
+    assert len(mail.outbox) == 1
 
 
 def test_a_teacher_deletes_a_preparation(client: Client, school: School, teacher: User) -> None:
