@@ -335,6 +335,9 @@ class Reflection(models.Model):
 
 
 class ConversationQuerySet(SchoolOwnedQuerySet):
+    def for_school(self, school: School) -> ConversationQuerySet:
+        return self.filter(school=school)
+
     def visible_to(self, user: User, school: School) -> ConversationQuerySet:
         """The teacher's own preparations and the ones they invited ``user`` to chair."""
         return self.filter(school=school).filter(Q(teacher=user) | Q(chair=user))

@@ -24,7 +24,7 @@ from interventions.models import Activity, Intervention
 
 from .anonymity import trends
 from .forms import ApplyForm, OwnFormatForm
-from .models import Format, PracticeSession
+from .models import Conversation, Format, PracticeSession
 
 
 def _formats(school: School) -> list[Format]:
@@ -162,6 +162,12 @@ def index(request: AuthedRequest, school: School) -> HttpResponse:
                 "sessions": sessions,
                 "trends": trends(sessions),
                 "now": now,
+                # Only what this leader was invited to chair; titles only, links to the guide.
+                "chairing": list(
+                    Conversation.objects.for_school(school)
+                    .filter(chair=request.user)
+                    .select_related("teacher")
+                ),
             },
         )
     )

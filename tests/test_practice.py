@@ -530,6 +530,7 @@ def test_a_teacher_prepares_and_only_the_invited_chair_reads_what_is_shared(
     assert (
         "Taakverdeling" in client.get(f"/s/{school.slug}/practice/conversations/").content.decode()
     )
+    assert "Taakverdeling" in client.get(f"/s/{school.slug}/practice/").content.decode()
 
     for other in (colleague, second_leader, outsider):
         client.force_login(other)
@@ -538,6 +539,8 @@ def test_a_teacher_prepares_and_only_the_invited_chair_reads_what_is_shared(
         assert client.post(f"{url}delete/").status_code == 404
         listing = client.get(f"/s/{school.slug}/practice/conversations/")
         assert "Taakverdeling" not in listing.content.decode()
+    client.force_login(second_leader)
+    assert "Taakverdeling" not in client.get(f"/s/{school.slug}/practice/").content.decode()
     assert Conversation.objects.filter(title="Taakverdeling").exists()
 
 
@@ -604,6 +607,26 @@ def test_a_failed_invitation_can_be_sent_again(
     assert conversation.notified_chair is None
     assert notify_chair(conversation.pk) is True
     assert len(mail.outbox) == 1
+
+
+def test_the_conversation_list_has_a_fixed_number_of_queries(
+    client: Client,
+    school: School,
+    teacher: User,
+    leader: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for n in range(5):
+        Conversation.objects.create(school=school, teacher=teacher, title=f"T{n}", seen="x")
+        Conversation.objects.create(
+            school=school, teacher=leader, title=f"L{n}", seen="x", chair=leader
+        )
+    client.force_login(teacher)
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/s/{school.slug}/practice/conversations/")
+    page = response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert page.count("/practice/conversations/") >= 5 and "L1" not in page
 
 
 def test_a_teacher_deletes_a_preparation(client: Client, school: School, teacher: User) -> None:
