@@ -1,6 +1,8 @@
 """Demo data for the practice kit (called by ``seed_demo``). The library itself comes from the
 data migration; this adds two run sessions of "giving and receiving feedback" with the team's
-reflections (enough to pass the threshold, so the trend shows) and one planned session."""
+reflections (enough to pass the threshold, so the trend shows), one planned session, and the
+preparation of a difficult conversation by the teacher whose interview note asks the leader
+to lead it (Aanbeveling 4)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.utils import timezone
 from dialoog.models import School, User
 from interventions.models import Activity
 
-from .models import Format, PracticeSession, Reflection
+from .models import Conversation, Format, PracticeSession, Reflection
 
 # (days ago, helped answers, what we keep doing)
 RUNS = [
@@ -80,3 +82,30 @@ def seed_practice(school: School, leader: User) -> None:
         planned.save(update_fields=["kind", "agenda"])
         planned.interventions.add(*conversation.interventions.all())
         PracticeSession.objects.create(activity=planned, format=conversation)
+    teacher = User.objects.filter(email="leerkracht3@regenboog.test").first()
+    if teacher is not None:
+        seed_conversation(school, leader, teacher)
+
+
+DEMO_CONVERSATION = {
+    "title": "Verdeling van de taken",
+    "with_whom": "een collega uit de bovenbouw",
+    "seen": "De laatste maanden komen extra taken steeds bij mij terecht; in de vergadering "
+    "zegt niemand er iets over.",
+    "feel": "Ik voel me niet gezien en ben er eerlijk gezegd moe van.",
+    "want": "Een verdeling die we samen afspreken en die iedereen kent.",
+    "ask": "Dat we samen de takenlijst doorlopen en kijken wat jij kunt overnemen.",
+    "share_seen": True,
+    "share_want": True,
+    "share_ask": True,
+}
+
+
+def seed_conversation(school: School, leader: User, teacher: User) -> None:
+    """The feeling stays private: the teacher shares what they saw, want and ask."""
+    Conversation.objects.get_or_create(
+        school=school,
+        teacher=teacher,
+        title=DEMO_CONVERSATION["title"],
+        defaults={**DEMO_CONVERSATION, "chair": leader, "notified_chair": leader},
+    )

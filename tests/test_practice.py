@@ -453,6 +453,8 @@ def test_the_practice_page_has_a_fixed_number_of_queries(
 
 
 def test_the_demo_has_a_trend_that_shows(school: School, leader: User) -> None:
+    demo_teacher = UserFactory.create(email="leerkracht3@regenboog.test")
+    MembershipFactory.create(user=demo_teacher, school=school)
     seed_practice(school, leader)
     seed_practice(school, leader)  # idempotent
     assert PracticeSession.objects.for_school(school).count() == 3
@@ -466,6 +468,10 @@ def test_the_demo_has_a_trend_that_shows(school: School, leader: User) -> None:
     feedback = next(t for t in trends(sessions) if t.format.slug == "feedback")
     assert len(feedback.released) == 2
     assert "<svg" in str(feedback.sparkline())
+    conversation = Conversation.objects.get(teacher=demo_teacher)
+    assert conversation.chair == leader
+    shared = [answer for _question, answer in conversation.shared_with_chair()]
+    assert len(shared) == 3 and conversation.feel not in shared
 
 
 # --- One difficult conversation ---------------------------------------------------------------
