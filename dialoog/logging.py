@@ -8,7 +8,7 @@ import re
 
 # /i/<token>/ style paths and ?token=... / ?key=... query values.
 _PATTERNS = [
-    re.compile(r"(/(?:i|j|join|feed|ical)/)[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"(/(?:i|j|oefen|join|feed|ical)/)[A-Za-z0-9_\-]{8,}"),
     re.compile(r"((?:token|key|code|secret)=)[^&\s\"']+", re.IGNORECASE),
 ]
 

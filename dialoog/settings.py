@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dialoog",
     "interventions",
     "surveys",
+    "practice",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -37,6 +37,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("plan/", include("interventions.calendar_urls")),
     path("interviews/", include("surveys.interview_urls")),
     path("focus/", include("surveys.focus_urls")),
+    path("practice/", include("practice.urls")),
 ]
 
 urlpatterns = [
@@ -57,4 +58,5 @@ urlpatterns = [
     path("feed/<str:key>.ics", feeds.feed, name="calendar_feed"),
     path("", include("surveys.urls")),
     path("", include("surveys.focus_join_urls")),
+    path("", include("practice.join_urls")),
 ]

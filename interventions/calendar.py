@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialoog.forms import submitted
 from dialoog.models import School, User
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from practice.models import PracticeSession
 from surveys import report as round_report
 from surveys.models import Agreement, Round, SuggestionChoice
 
@@ -454,14 +455,26 @@ def from_agreement(request: AuthedRequest, school: School, pk: int) -> HttpRespo
     return redirect("calendar:activity_edit", school.slug, activity.pk)
 
 
+# Moments where the team practises talking together (Aanbeveling 5), besides any activity that
+# runs a conversation format from the practice kit.
+PRACTICE_KINDS = {
+    Activity.Kind.FEEDBACK_PRACTICE,
+    Activity.Kind.CONVERSATION_PRACTICE,
+    Activity.Kind.GROUP_REFLECTION,
+    Activity.Kind.PEER_CONSULTATION,
+}
+
+
 @dataclass
 class CoverageRow:
     label: str
     count: int = 0
     first: datetime | None = None
+    practice: int = 0
 
-    def add(self, moment: datetime) -> None:
+    def add(self, moment: datetime, practice: bool = False) -> None:
         self.count += 1
+        self.practice += practice
         if self.first is None or moment < self.first:
             self.first = moment
 
@@ -479,16 +492,25 @@ def coverage(request: HttpRequest, school: School) -> HttpResponse:
             queryset=Intervention.objects.prefetch_related("recommendations"),
         )
     )
+    # The themes of the conversation format an activity runs count as well (one query).
+    format_themes: dict[int, set[int]] = {}
+    for activity_id, theme_id in PracticeSession.objects.for_school(school).values_list(
+        "activity_id", "format__interventions__theme"
+    ):
+        format_themes.setdefault(activity_id, set())
+        if theme_id is not None:
+            format_themes[activity_id].add(theme_id)
     for activity, moment in activities.occurrences(start, end):
         interventions = list(activity.interventions.all())
-        theme_ids = {i.theme_id for i in interventions}
+        theme_ids = {i.theme_id for i in interventions} | format_themes.get(activity.pk, set())
         recommendation_ids = {r.pk for i in interventions for r in i.recommendations.all()}
         if activity.recommendation_id:
             recommendation_ids.add(activity.recommendation_id)
+        practice = activity.kind in PRACTICE_KINDS or activity.pk in format_themes
         for theme_id in theme_ids:
-            themes[theme_id].add(moment)
+            themes[theme_id].add(moment, practice)
         for recommendation_id in recommendation_ids:
-            recommendations[recommendation_id].add(moment)
+            recommendations[recommendation_id].add(moment, practice)
     return render(
         request,
         "interventions/calendar/coverage.html",

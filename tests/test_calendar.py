@@ -309,10 +309,36 @@ def test_coverage_counts_repeats_per_theme_and_recommendation(
         row.label: row for row in response.context["themes"] + response.context["recommendations"]
     }
     assert rows[str(theme)].count == 3  # 2 Feb, 16 Mar, 27 Apr
+    assert rows[str(theme)].practice == 0, "a team meeting is not a practice moment"
     assert rows[str(theme)].first.date() == date(2027, 2, 2)
     assert rows[str(Theme.objects.get(number=1))].count == 0
     assert rows[str(Recommendation.objects.get(number=5))].count >= 1
     assert "No moment planned" in response.content.decode()
+
+
+def test_coverage_counts_practice_moments_per_theme(
+    school: School, leader: User, login: Login
+) -> None:
+    from practice.models import Format, PracticeSession
+
+    feedback = Format.objects.filter(school=None, interventions__isnull=False).first()
+    assert feedback is not None
+    format_themes = set(feedback.interventions.values_list("theme", flat=True))
+    practice = activity(
+        school,
+        kind=Activity.Kind.TEAM_MEETING,
+        starts_at=at(date(2026, 10, 6)),
+        repeat_weeks=6,
+        repeat_until=date(2026, 12, 31),
+    )
+    PracticeSession.objects.create(activity=practice, format=feedback)
+    own_kind = activity(school, kind=Activity.Kind.FEEDBACK_PRACTICE, title="Feedback")
+    own_kind.interventions.add(Intervention.objects.catalogue().get(theme__number=4, number=1))
+    response = english(login(leader)).get(plan_url(school, "coverage/?year=2026"))
+    rows = {row.label: row for row in response.context["themes"]}
+    for theme in Theme.objects.all():
+        expected = 3 * (theme.pk in format_themes) + (theme.number == 4)
+        assert rows[str(theme)].practice == expected, theme
 
 
 def test_coverage_query_count_does_not_grow(school: School, leader: User, login: Login) -> None:

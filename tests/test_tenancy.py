@@ -40,6 +40,12 @@ NOT_TENANT_DATA = {
     "join:reaction": "acts only on the focus session held in the visitor's session",
     "join:vote": "only the shown reactions of the focus session held in the visitor's session",
     "calendar_feed": "the secret calendar address; its 192-bit key is the credential (test_feeds)",
+    "practice_join:token": "the QR link of a practice session; its token is the credential",
+    "practice_join:start": "the short code of a running practice session; wrong codes throttled",
+    "practice_join:phone": "acts only on the practice session held in the visitor's session",
+    "practice_join:live": "acts only on the practice session held in the visitor's session",
+    "practice_join:input": "acts only on the practice session held in the visitor's session",
+    "practice_join:reflection": "acts only on the practice session held in the visitor's session",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -64,7 +70,7 @@ def all_patterns() -> list[tuple[str, str, URLPattern]]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every project model, to prove that nothing changed."""
     state = {}
-    for app_label in ("dialoog", "interventions", "surveys"):
+    for app_label in ("dialoog", "interventions", "surveys", "practice"):
         for model in apps.get_app_config(app_label).get_models():
             state[model._meta.label] = sorted(
                 tuple(row) for row in model._default_manager.order_by("pk").values_list()
@@ -118,9 +124,32 @@ def victim_school(db: None) -> dict[str, Any]:
     from interventions.models import Topic
 
     topic = Topic.objects.create(school=school, text="Onderwerp A", suggested_by=teacher)
+    from practice.models import Conversation, Format, PracticeSession, StepInput
+
+    own_format = Format.objects.create(
+        school=school,
+        slug="eigen",
+        title_nl="Eigen werkvorm A",
+        purpose_nl="Doel",
+        roles_nl="Rol",
+        phrases_nl="Zin",
+        pitfalls_nl="Valkuil",
+        minutes=10,
+    )
+    practice = PracticeSession.objects.create(
+        activity=activity, format=own_format, started_at=activity.starts_at
+    )
+    answer = StepInput.objects.create(session=practice, step=1, text="Geheim antwoord")
+    conversation = Conversation.objects.create(
+        school=school, teacher=teacher, title="Lastig gesprek A", seen="Vertrouwelijk"
+    )
     return {
         "topic": topic,
         "activity": activity,
+        "answer": answer,
+        "conversation": conversation,
+        "format": own_format,
+        "practice": practice,
         "agreement": agreement,
         "focus": session,
         "reaction": reaction,
@@ -143,6 +172,9 @@ PK_OWNERS = {
     "calendar:from_agreement": "agreement",
     "calendar:topic_": "topic",
     "calendar:": "activity",
+    "practice:format": "format",
+    "practice:conversation": "conversation",
+    "practice:": "practice",
 }
 
 
@@ -160,6 +192,8 @@ def fill(
         "reaction": lambda: victim["reaction"].pk,
         "year": lambda: 2027,
         "month": lambda: 1,
+        "activity_pk": lambda: victim["activity"].pk,
+        "answer": lambda: victim["answer"].pk,
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk

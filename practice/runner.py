@@ -1,0 +1,378 @@
+"""Running a practice session: the format's steps one by one on the beamer with a countdown,
+phones that join without an account and answer a step's question, and after the last step
+the two reflection questions.
+
+The same pattern as the focus group (``surveys/focus.py``): the presenter and the phones poll
+every 2 seconds with ``If-None-Match`` set to the session's ``version``; unchanged state
+answers 304 without rendering (``static/js/presenter.js`` does the client side). Phones keep
+only the session's id in their own Django session; what they send carries no person and no
+time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
+
+from dialoog.forms import submitted
+from dialoog.http import no_store
+from dialoog.models import School
+from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from surveys.focus_forms import JoinForm
+
+from .forms import InputForm, ReflectionForm
+from .models import FormatStep, PracticeSession, StepInput
+
+SESSION_KEY = "practice_session"
+REFLECTED_KEY = "practice_reflected"
+# Wrong codes per network address in JOIN_WINDOW seconds (as for the focus group).
+JOIN_FAILURES = 30
+JOIN_WINDOW = 600
+
+
+def _tag(version: int) -> str:
+    return f"{version}-{translation.get_language()}"
+
+
+def _steps(session: PracticeSession) -> tuple[list[FormatStep], FormatStep | None, bool]:
+    """All steps, the current one (None on the reflection), and whether it is the reflection."""
+    steps = list(session.format.steps.all())
+    if session.current >= len(steps):
+        return steps, None, True
+    return steps, steps[session.current], False
+
+
+def presenter_context(session: PracticeSession, now: datetime) -> dict[str, Any]:
+    steps, step, reflecting = _steps(session)
+    context: dict[str, Any] = {
+        "session": session,
+        "steps": steps,
+        "step": step,
+        "reflecting": reflecting,
+        "etag": _tag(session.version),
+        "active": session.is_active(now),
+    }
+    if step is not None:
+        context["remaining"] = step.minutes * 60 - session.elapsed(now)
+        if step.asks_input():
+            context["inputs"] = list(session.inputs.filter(step=step.order, hidden=False))
+    else:
+        # How many answered is a response rate, never what anyone answered.
+        context["reflection_count"] = session.reflections.count()
+    return context
+
+
+def _session(school: School, pk: int) -> PracticeSession:
+    return get_owned_or_404(
+        PracticeSession.objects.select_related("format", "activity"), school, pk=pk
+    )
+
+
+@school_view(lead=True)
+@require_POST
+def start(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Open the session for phones (again, if it was opened more than a day ago and never
+    closed) and go to the beamer screen."""
+    session = _session(school, pk)
+    now = timezone.now()
+    if session.closed_at is None and not session.is_active(now):
+        PracticeSession.objects.filter(pk=session.pk).update(
+            started_at=now, current=0, phase_started_at=now, elapsed_before=0, paused=False
+        )
+        session.bump()
+    return redirect("practice:presenter", school.slug, session.pk)
+
+
+@school_view(lead=True)
+@require_GET
+def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    now = timezone.now()
+    session = _session(school, pk)
+    context = presenter_context(session, now)
+    join_url = request.build_absolute_uri(reverse("practice_join:token", args=[session.token]))
+    context.update(
+        school=school,
+        join_url=request.build_absolute_uri(reverse("practice_join:start")),
+        qr=segno.make(join_url).svg_inline(scale=8) if context["active"] else "",
+    )
+    return no_store(render(request, "practice/presenter.html", context))
+
+
+def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
+    version = (
+        PracticeSession.objects.for_school(school)
+        .filter(pk=pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return None if version is None else _tag(version)
+
+
+def _live(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
+    response = render(
+        request,
+        "practice/_presenter_live.html",
+        {"school": school, **presenter_context(session, timezone.now())},
+    )
+    response["ETag"] = f'"{_tag(session.version)}"'
+    return no_store(response)
+
+
+@school_view(lead=True)
+@require_GET
+@etag(_presenter_etag)
+def presenter_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    return _live(request, school, _session(school, pk))
+
+
+def _after_change(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
+    session.bump()
+    session.refresh_from_db()
+    if getattr(request, "htmx", False):
+        return _live(request, school, session)
+    return redirect("practice:presenter", school.slug, session.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Next or previous step; one past the last step is the reflection."""
+    session = _session(school, pk)
+    count = session.format.steps.count()
+    delta = -1 if request.POST.get("direction") == "prev" else 1
+    new = max(0, min(count, session.current + delta))
+    if new != session.current:
+        PracticeSession.objects.filter(pk=session.pk).update(
+            current=new, phase_started_at=timezone.now(), elapsed_before=0, paused=False
+        )
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    now = timezone.now()
+    session = _session(school, pk)
+    if session.paused:
+        PracticeSession.objects.filter(pk=session.pk).update(phase_started_at=now, paused=False)
+    else:
+        PracticeSession.objects.filter(pk=session.pk).update(
+            elapsed_before=session.elapsed(now), paused=True
+        )
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def hide(request: AuthedRequest, school: School, pk: int, answer: str) -> HttpResponse:
+    """Take an answer off the beamer (it stays out of every list)."""
+    session = _session(school, pk)
+    item: StepInput = get_owned_or_404(StepInput.objects.all(), school, pk=answer, session=session)
+    StepInput.objects.filter(pk=item.pk).update(hidden=True)
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def close(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    session = _session(school, pk)
+    PracticeSession.objects.filter(pk=session.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )
+    session.bump()
+    messages.success(request, _("The session is closed. Thank you!"))
+    return redirect("practice:index", school.slug)
+
+
+# ------------------------------------------------------------------ the phones (no login)
+
+
+def _enter(request: HttpRequest, session: PracticeSession) -> HttpResponse:
+    if request.session.get(SESSION_KEY) != session.pk:
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = session.pk
+        request.session.pop(REFLECTED_KEY, None)
+    return redirect("practice_join:phone")
+
+
+def _phone_session(request: HttpRequest) -> PracticeSession | None:
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    return (
+        PracticeSession.objects.active(timezone.now())
+        .select_related("format")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@require_GET
+def join_token(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR code's link: exchanged for the phone's session, then out of the address bar."""
+    session = PracticeSession.objects.active(timezone.now()).filter(token=token).first()
+    if session is None:
+        return render(
+            request, "practice/join.html", {"form": JoinForm(), "expired": True}, status=404
+        )
+    return _enter(request, session)
+
+
+def _failures_key(request: HttpRequest) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    return "practice-join:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(**submitted(request))
+    if request.method == "POST" and cache.get(_failures_key(request), 0) >= JOIN_FAILURES:
+        form.is_valid()
+        form.add_error(
+            None, _("Too many wrong codes from this network. Wait ten minutes and try again.")
+        )
+        return render(request, "practice/join.html", {"form": form}, status=429)
+    if request.method == "POST" and form.is_valid():
+        session = (
+            PracticeSession.objects.active(timezone.now())
+            .filter(code=form.cleaned_data["code"])
+            .first()
+        )
+        if session is not None:
+            return _enter(request, session)
+        form.add_error(
+            "code",
+            _("No running session has this code. Check the code on the screen and try again."),
+        )
+        key = _failures_key(request)
+        cache.add(key, 0, JOIN_WINDOW)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, JOIN_WINDOW)
+    return render(request, "practice/join.html", {"form": form})
+
+
+def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) -> dict[str, Any]:
+    _all, step, reflecting = _steps(session)
+    context: dict[str, Any] = {
+        "session": session,
+        "step": step,
+        "reflecting": reflecting,
+        "etag": _tag(session.version),
+        "reflected": request.session.get(REFLECTED_KEY) == session.pk,
+        "input_form": InputForm(),
+        "reflection_form": ReflectionForm(),
+    }
+    context.update(extra)
+    return context
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("This session has ended. Thank you for taking part!"))
+    request.session.pop(SESSION_KEY, None)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("practice_join:start")
+        return response
+    return redirect("practice_join:start")
+
+
+def _phone_live(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
+    response = render(
+        request, "practice/_phone_live.html", phone_context(request, session, **extra)
+    )
+    response["ETag"] = f'"{_tag(session.version)}"'
+    return no_store(response)
+
+
+@require_GET
+def phone(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    return no_store(render(request, "practice/phone.html", phone_context(request, session)))
+
+
+def _phone_etag(request: HttpRequest) -> str | None:
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    version = (
+        PracticeSession.objects.active(timezone.now())
+        .filter(pk=pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return None if version is None else _tag(version)
+
+
+@require_GET
+@etag(_phone_etag)
+def phone_live(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    return _phone_live(request, session)
+
+
+def _phone_after(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
+    session.bump()
+    session.refresh_from_db()
+    if getattr(request, "htmx", False):
+        return _phone_live(request, session, **extra)
+    notice = extra.get("notice")
+    if isinstance(notice, str):
+        messages.info(request, notice)
+    if "reflection_form" in extra or "input_form" in extra:
+        # A bad answer without htmx: show the page again with the errors and the text typed.
+        return no_store(
+            render(request, "practice/phone.html", phone_context(request, session, **extra))
+        )
+    return redirect("practice_join:phone")
+
+
+@require_POST
+def phone_input(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    _all, step, _reflecting = _steps(session)
+    if step is None or not step.asks_input():
+        return _phone_after(request, session, notice=_("This step takes no answers."))
+    form = InputForm(request.POST)
+    if not form.is_valid():
+        return _phone_after(request, session, input_form=form)
+    StepInput.objects.create(session=session, step=step.order, text=form.cleaned_data["text"])
+    return _phone_after(request, session, notice=_("Sent. Your answer appears on the screen."))
+
+
+@require_POST
+def phone_reflection(request: HttpRequest) -> HttpResponse:
+    """The two questions after the session, once per phone."""
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    _all, _step, reflecting = _steps(session)
+    if not reflecting:
+        return _phone_after(request, session, notice=_("The reflection comes after the last step."))
+    if request.session.get(REFLECTED_KEY) == session.pk:
+        return _phone_after(request, session)
+    form = ReflectionForm(request.POST)
+    if not form.is_valid():
+        return _phone_after(request, session, reflection_form=form)
+    form.instance.session = session
+    form.save()
+    request.session[REFLECTED_KEY] = session.pk
+    return _phone_after(request, session)
