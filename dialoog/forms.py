@@ -156,12 +156,18 @@ class TeacherCsvForm(forms.Form):
         if upload.size > MAX_CSV_BYTES:
             raise ValidationError(_("The file is larger than 1 MB; is it really a CSV list?"))
         raw = upload.read()
+        text = None
         for encoding in ("utf-8-sig", "cp1252"):
             try:
-                self._text = raw.decode(encoding)
+                text = raw.decode(encoding)
                 break
             except UnicodeDecodeError:
                 continue
+        if text is None or "\x00" in text:
+            raise ValidationError(
+                _("This is not a CSV text file. Save the list as CSV (UTF-8) and try again.")
+            )
+        self._text = text
         if not self._text.strip():
             raise ValidationError(_("The file is empty."))
         return upload

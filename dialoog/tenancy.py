@@ -72,3 +72,12 @@ def require(condition: bool) -> None:
     """404, not 403, when a user reaches something that is not theirs."""
     if not condition:
         raise Http404
+
+
+def pk_or_404(raw: object) -> int:
+    """A primary key sent by a form (a hidden field, a select): a positive whole number that a
+    bigint holds, or the request names nothing that exists."""
+    text = str(raw or "").strip()
+    if not text.isdigit() or not text.isascii() or len(text) > 18:
+        raise Http404
+    return int(text)

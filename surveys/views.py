@@ -19,7 +19,7 @@ from dialoog.emails import templated_email
 from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
 
 from .anonymity import response_rate, round_gate
 from .exports import NotReleased, report_csv, report_xlsx
@@ -252,7 +252,7 @@ def round_resend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
         Invitation.objects.select_related("user"),
         school,
         round=round_,
-        pk=request.POST.get("invitation") or 0,
+        pk=pk_or_404(request.POST.get("invitation")),
     )
     if not round_.is_open(timezone.now()):
         messages.error(request, _("Links can only be sent while the round is open."))

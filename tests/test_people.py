@@ -215,3 +215,16 @@ def test_the_people_page_lists_the_team(
 ) -> None:
     page = leader_client.get(f"/s/{school.slug}/people/").content.decode()
     assert "Tim Leerkracht" in page and "teacher@linde.test" in page
+
+
+def test_a_binary_file_is_refused_with_a_clear_message(
+    leader_client: Client, school: School
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for raw in (b"\x81\x8d\x90 geen tekst", b"naam;e-mail\x00;team\n"):
+        upload = SimpleUploadedFile("leraren.csv", raw, content_type="text/csv")
+        response = leader_client.post(f"/s/{school.slug}/people/import/", {"file": upload})
+        assert response.status_code == 200
+        assert "Dit is geen CSV-tekstbestand." in response.content.decode()
+    assert teachers_of(school) == []
