@@ -36,6 +36,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("plan/", include("interventions.calendar_urls")),
     path("interviews/", include("surveys.interview_urls")),
     path("focus/", include("surveys.focus_urls")),
+    path("nudges/", include("nudges.urls")),
 ]
 
 urlpatterns = [
@@ -55,4 +56,5 @@ urlpatterns = [
     path("board/<slug:board_slug>/", views.board_overview, name="board"),
     path("", include("surveys.urls")),
     path("", include("surveys.focus_join_urls")),
+    path("nudges/", include("nudges.unsubscribe_urls")),
 ]
