@@ -27,8 +27,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             and school.board_id is not None
             and School.objects.led_by(user).filter(pk=school.pk).exists()
         )
-    nudges = 0
-    if school is not None:
+    # A page that already counted the person's open nudges (the dashboard) saves the query.
+    nudges: int = getattr(request, "open_nudge_count", 0)
+    if school is not None and not hasattr(request, "open_nudge_count"):
         from django.utils import timezone
 
         from nudges.models import Nudge

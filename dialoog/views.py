@@ -85,6 +85,7 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             .order_by("-created_at")[:50]
         )
     )
+    request.open_nudge_count = len(open_nudges)  # type: ignore[attr-defined]
     steps = [
         CycleStep(
             "team",

@@ -104,7 +104,9 @@ def test_r2_is_resolved_once_a_focus_group_is_planned_within_three_weeks() -> No
 def test_r3_fires_for_a_closed_focus_group_without_agreements_only() -> None:
     school, leader, _ = build_school(teachers=3)
     round_ = closed_round(school, tension=False)
-    empty = FocusSession.objects.create(round=round_, title="Leeg", closed_at=NOW - timedelta(days=1))
+    empty = FocusSession.objects.create(
+        round=round_, title="Leeg", closed_at=NOW - timedelta(days=1)
+    )
     with_agreement = FocusSession.objects.create(
         round=round_, title="Met afspraak", closed_at=NOW - timedelta(days=1)
     )
@@ -128,7 +130,9 @@ def test_r3_fires_for_an_agreement_past_its_review_date_until_a_review_is_planne
     overdue = Agreement.objects.create(
         session=session, text="Afspraak", owner="team", review_on=date(2026, 11, 10)
     )
-    Agreement.objects.create(session=session, text="Later", owner="team", review_on=date(2027, 1, 5))
+    Agreement.objects.create(
+        session=session, text="Later", owner="team", review_on=date(2027, 1, 5)
+    )
     scan(now=NOW)
     assert list(Nudge.objects.filter(rule=Rule.R3_AGREEMENTS).values_list("period", flat=True)) == [
         f"agreement-{overdue.pk}"
@@ -142,7 +146,9 @@ def test_r3_fires_for_an_agreement_past_its_review_date_until_a_review_is_planne
 # --- R4 help teachers -------------------------------------------------------------------------
 
 
-def _note(school: School, teacher: User, *, days_ago: int, wants_help: bool = True) -> InterviewNote:
+def _note(
+    school: School, teacher: User, *, days_ago: int, wants_help: bool = True
+) -> InterviewNote:
     round_ = Invitation.objects.filter(user=teacher).first()
     round_obj = round_.round if round_ else open_round(school, threshold=3)
     interview, _ = Interview.objects.get_or_create(round=round_obj, teacher=teacher)
@@ -392,7 +398,9 @@ def test_a_nudge_created_in_the_weekend_is_due_on_monday_for_its_region() -> Non
 def test_a_teacher_without_a_leader_membership_gets_no_leader_nudges() -> None:
     school, leader, (teacher,) = build_school(teachers=1)
     scan(now=NOW)
-    assert not Nudge.objects.filter(recipient=teacher).exclude(
-        rule__in=(Rule.R5_TOPICS, Rule.RESPONDENTS)
-    ).exists()
+    assert (
+        not Nudge.objects.filter(recipient=teacher)
+        .exclude(rule__in=(Rule.R5_TOPICS, Rule.RESPONDENTS))
+        .exists()
+    )
     assert Membership.objects.filter(user=teacher, role="teacher").exists()

@@ -38,6 +38,7 @@ NOT_TENANT_DATA = {
     "join:checkin": "acts only on the focus session held in the visitor's session",
     "join:reaction": "acts only on the focus session held in the visitor's session",
     "join:vote": "only the shown reactions of the focus session held in the visitor's session",
+    "nudges_mail:unsubscribe": "the signed token names the person and rule (test_nudges_delivery)",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -62,7 +63,7 @@ def all_patterns() -> list[tuple[str, str, URLPattern]]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every project model, to prove that nothing changed."""
     state = {}
-    for app_label in ("dialoog", "interventions", "surveys"):
+    for app_label in ("dialoog", "interventions", "surveys", "nudges"):
         for model in apps.get_app_config(app_label).get_models():
             state[model._meta.label] = sorted(
                 tuple(row) for row in model._default_manager.order_by("pk").values_list()
@@ -113,7 +114,19 @@ def victim_school(db: None) -> dict[str, Any]:
         starts_at=datetime(2027, 1, 12, 15, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
         duration_minutes=60,
     )
+    from nudges.models import Nudge
+
+    leader = UserFactory.create(email="victim-leader@a.test")
+    MembershipFactory.create(user=leader, school=school, role=Membership.Role.LEADER)
+    nudge = Nudge.objects.create(
+        rule="r1_keep_going",
+        school=school,
+        recipient=leader,
+        period="2027-01",
+        due_at=activity.starts_at,
+    )
     return {
+        "nudge": nudge,
         "activity": activity,
         "agreement": agreement,
         "focus": session,
@@ -136,6 +149,7 @@ PK_OWNERS = {
     "focus:": "focus",
     "calendar:from_agreement": "agreement",
     "calendar:": "activity",
+    "nudges:": "nudge",
 }
 
 
@@ -153,6 +167,7 @@ def fill(
         "reaction": lambda: victim["reaction"].pk,
         "year": lambda: 2027,
         "month": lambda: 1,
+        "action": lambda: "done",
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk
