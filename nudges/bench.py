@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dialoog.models import Membership, School, User
 
+# "!" is an unusable password: these people can never log in.
+UNUSABLE = "!"
+
 
 def build_schools(n: int, *, prefix: str) -> list[School]:
     """``n`` schools, each with one leader and nothing planned."""
@@ -12,7 +15,7 @@ def build_schools(n: int, *, prefix: str) -> list[School]:
         School(name=f"{prefix} {i}", slug=f"{prefix}-{i}") for i in range(n)
     )
     users = User.objects.bulk_create(
-        User(email=f"{prefix}-{i}@bench.test", password="!") for i in range(n)
+        User(email=f"{prefix}-{i}@bench.test", password=UNUSABLE) for i in range(n)
     )
     Membership.objects.bulk_create(
         Membership(user=u, school=s, role=Membership.Role.LEADER)

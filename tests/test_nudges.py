@@ -5,10 +5,12 @@ condition no longer holds."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dialoog.models import Membership, School, User
@@ -168,7 +170,7 @@ def test_r4_fires_two_weeks_after_a_request_for_help_without_follow_up() -> None
     assert "/interviews/interview/" in nudges[0].link
 
 
-def test_r4_is_resolved_when_the_leader_marks_it_followed_up(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_r4_is_resolved_when_the_leader_marks_it_followed_up(client: Client) -> None:
     school, leader, (teacher,) = build_school(teachers=1)
     note = _note(school, teacher, days_ago=15)
     scan(now=NOW)
@@ -228,7 +230,7 @@ def test_terms_split_the_school_year_in_february() -> None:
 # --- Respondents ------------------------------------------------------------------------------
 
 
-def test_respondents_get_two_reminders_at_most_and_only_while_not_done(client) -> None:  # type: ignore[no-untyped-def]
+def test_respondents_get_two_reminders_at_most_and_only_while_not_done(client: Client) -> None:
     school, leader, (slow, quick) = build_school(teachers=2)
     with time_machine.travel(NOW, tick=False):
         round_ = open_round(school, threshold=3)  # opens now, closes in 14 days
@@ -250,7 +252,7 @@ def test_respondents_get_two_reminders_at_most_and_only_while_not_done(client) -
 
 
 def test_reminders_the_leader_sent_count_towards_the_maximum() -> None:
-    school, _, (slow,) = build_school(teachers=1)
+    school, _, (_slow,) = build_school(teachers=1)
     with time_machine.travel(NOW, tick=False):
         round_ = open_round(school, threshold=3)
     # First e-mail plus one reminder by the leader.
@@ -260,7 +262,7 @@ def test_reminders_the_leader_sent_count_towards_the_maximum() -> None:
 
 
 def test_a_finished_questionnaire_resolves_the_reminder() -> None:
-    school, _, (slow,) = build_school(teachers=1)
+    school, _, (_slow,) = build_school(teachers=1)
     with time_machine.travel(NOW, tick=False):
         round_ = open_round(school, threshold=3)
     scan(now=NOW + timedelta(days=8))
@@ -273,7 +275,7 @@ def test_a_finished_questionnaire_resolves_the_reminder() -> None:
 
 
 def test_the_reflection_prompt_comes_every_period_and_replaces_the_last() -> None:
-    school, leader, _ = build_school()
+    _school, _leader, _ = build_school()
     scan(now=NOW)
     first = Nudge.objects.get(rule=Rule.REFLECT)
     scan(now=NOW + timedelta(days=1))
@@ -288,7 +290,7 @@ def test_the_reflection_prompt_comes_every_period_and_replaces_the_last() -> Non
 
 
 def test_a_rescan_creates_nothing_new_and_a_handled_nudge_does_not_come_back() -> None:
-    school, leader, _ = build_school()
+    _school, leader, _ = build_school()
     first = scan(now=NOW)
     assert first.created == 3  # R1, R5 practice, reflection
     assert scan(now=NOW).created == 0
@@ -309,7 +311,7 @@ def test_the_database_refuses_a_second_nudge_for_the_same_period() -> None:
 
 
 def test_a_snoozed_nudge_reopens_when_its_time_has_come() -> None:
-    school, leader, _ = build_school()
+    _school, _leader, _ = build_school()
     scan(now=NOW)
     Nudge.objects.filter(rule=Rule.R1_KEEP_GOING).update(
         state=Nudge.State.SNOOZED, snoozed_until=NOW + timedelta(days=2)
@@ -322,7 +324,7 @@ def test_a_snoozed_nudge_reopens_when_its_time_has_come() -> None:
 
 def test_a_scan_of_one_school_leaves_the_others_alone() -> None:
     school, leader, _ = build_school()
-    other, other_leader, _ = build_school("CBS Ander")
+    _other, other_leader, _ = build_school("CBS Ander")
     scan(now=NOW, schools=School.objects.filter(pk=school.pk))
     assert rules_for(leader)
     assert not rules_for(other_leader)
@@ -331,7 +333,7 @@ def test_a_scan_of_one_school_leaves_the_others_alone() -> None:
 def _shaped(n: int) -> None:
     """``n`` schools that each fire every rule once."""
     for i in range(n):
-        school, leader, teachers = build_school(f"School {i}", teachers=6)
+        school, _leader, _teachers = build_school(f"School {i}", teachers=6)
         closed_round(school, tension=True)
         activity(school, Activity.Kind.TEAM_MEETING, NOW + timedelta(days=5))
         with time_machine.travel(NOW, tick=False):
@@ -354,7 +356,7 @@ def test_a_scan_asks_the_same_number_of_queries_for_one_school_or_many() -> None
 
 
 def test_a_scan_over_seven_thousand_schools_asks_the_same_number_of_queries(
-    django_assert_num_queries,  # type: ignore[no-untyped-def]
+    django_assert_num_queries: Any,
 ) -> None:
     from nudges.bench import build_schools
 
@@ -396,7 +398,7 @@ def test_a_nudge_created_in_the_weekend_is_due_on_monday_for_its_region() -> Non
 
 
 def test_a_teacher_without_a_leader_membership_gets_no_leader_nudges() -> None:
-    school, leader, (teacher,) = build_school(teachers=1)
+    _school, _leader, (teacher,) = build_school(teachers=1)
     scan(now=NOW)
     assert (
         not Nudge.objects.filter(recipient=teacher)

@@ -176,7 +176,7 @@ def test_the_respondent_reminder_is_not_sent_to_someone_who_finished() -> None:
 
 
 def test_enqueueing_with_the_broker_down_does_not_raise_and_the_sweep_catches_up() -> None:
-    school, leader, _ = build_school()
+    school, _leader, _ = build_school()
     conf = celery_app.conf
     saved = {k: conf[k] for k in ("broker_url", "broker_transport_options", "task_always_eager")}
     conf.update(
@@ -194,7 +194,7 @@ def test_enqueueing_with_the_broker_down_does_not_raise_and_the_sweep_catches_up
 
 
 def test_send_nudges_runs_one_scan_now(capsys: pytest.CaptureFixture[str]) -> None:
-    school, leader, _ = build_school()
+    _school, leader, _ = build_school()
     call_command("send_nudges")
     assert "new" in capsys.readouterr().out
     assert Nudge.objects.filter(recipient=leader).count() == 3
