@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dialoog.models import Membership, School
 
-from .models import Nudge, Rule
+from .models import DEMO_PERIOD, Nudge, Rule
 from .rules import scan
 
 LINKS = {
@@ -44,7 +44,7 @@ def seed_nudges(school: School) -> int:
                 rule=rule,
                 school=school,
                 recipient=person,
-                period="demo",
+                period=DEMO_PERIOD,
                 defaults={
                     "due_at": now,
                     "link": reverse(name, args=[school.slug]) + query,

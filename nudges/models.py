@@ -43,6 +43,11 @@ RECOMMENDATION = {
 }
 
 
+# The period of the nudges seed_demo adds so the demo shows every rule; the scan leaves them
+# alone (their condition is made up), the person handles them like any other.
+DEMO_PERIOD = "demo"
+
+
 class NudgeSettings(models.Model):
     """A school's thresholds. A school without a row uses the field defaults (the issue's)."""
 

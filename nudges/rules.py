@@ -37,7 +37,7 @@ from surveys.models import (
 )
 from surveys.signals import SCALE, ItemStats, tension_signals
 
-from .models import THRESHOLDS, Nudge, Rule, default_thresholds
+from .models import DEMO_PERIOD, THRESHOLDS, Nudge, Rule, default_thresholds
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SEND_AT = time(7, 30)
@@ -410,6 +410,7 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
         live = list(
             Nudge.objects.filter(school__in=scope.schools)
             .live()
+            .exclude(period=DEMO_PERIOD)
             .values_list("pk", "rule", "school_id", "recipient_id", "period", "target_id")
         )
         existing = {Want(*row[1:]) for row in live}
