@@ -63,6 +63,11 @@ PRACTICE_KINDS = [
 ]
 
 
+# Placeholders for Scope.url: no real slug or primary key looks like these.
+SLUG_MARK = "nudge-slug-mark"
+ARG_MARK = 987654321
+
+
 @dataclass(frozen=True)
 class Want:
     rule: str
@@ -111,6 +116,7 @@ class Scope:
     thresholds: dict[int, dict[str, int]] = field(default_factory=dict)
     regions: dict[int, str] = field(default_factory=dict)
     slugs: dict[int, str] = field(default_factory=dict)
+    url_templates: dict[tuple[str, int], str] = field(default_factory=dict)
     leaders: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     teachers: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     occurrences: list[tuple[Activity, datetime]] = field(default_factory=list)
@@ -150,8 +156,17 @@ class Scope:
     def threshold(self, school_id: int, name: str) -> int:
         return self.thresholds[school_id][name]
 
-    def url(self, school_id: int, name: str, *args: Any, query: str = "") -> str:
-        path = reverse(name, args=[self.slugs[school_id], *args])
+    def url(self, school_id: int, name: str, *args: int, query: str = "") -> str:
+        """``reverse`` once per URL name, then fill in: reversing for each of 20,000 nudges
+        would take most of a big scan's time."""
+        key = (name, len(args))
+        if key not in self.url_templates:
+            self.url_templates[key] = reverse(
+                name, args=[SLUG_MARK, *(ARG_MARK + n for n in range(len(args)))]
+            )
+        path = self.url_templates[key].replace(SLUG_MARK, self.slugs[school_id], 1)
+        for n, value in enumerate(args):
+            path = path.replace(f"/{ARG_MARK + n}/", f"/{value}/", 1)
         return f"{path}?{query}" if query else path
 
     def to_leaders(

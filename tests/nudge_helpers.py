@@ -3,11 +3,14 @@ with or without tension."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
 
+from dialoog.celery import app as celery_app
 from dialoog.models import Membership, School, User
 from interventions.models import Activity
 from nudges.models import Nudge
@@ -66,3 +69,22 @@ def rules_for(user: User, now: datetime = NOW) -> set[str]:
 
 def run(now: datetime = NOW) -> None:
     scan(now=now)
+
+
+@contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at ``url`` (and back), dropping cached connections."""
+    conf = celery_app.conf
+    saved = {k: conf[k] for k in ("broker_url", "broker_transport_options")}
+
+    def reset() -> None:
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    conf.update(broker_url=url, broker_transport_options={"visibility_timeout": 3600})
+    reset()
+    try:
+        yield
+    finally:
+        conf.update(saved)
+        reset()

@@ -14,7 +14,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.celery import app as celery_app
 from nudges.models import Nudge, Rule
 from nudges.rules import scan
 from nudges.tasks import deliver_nudge, scan_nudges
@@ -31,7 +29,7 @@ from surveys.models import Invitation
 from surveys.services import round_open
 
 from .conftest import need
-from .nudge_helpers import build_school
+from .nudge_helpers import broker, build_school
 from .survey_helpers import answer_everything, default_template, fresh_token
 from .test_celery_worker import ROOT, _database_url
 
@@ -243,25 +241,6 @@ class OwnRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
-
-
-@contextmanager
-def broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app at ``url`` (and back), dropping cached connections."""
-    conf = celery_app.conf
-    saved = {k: conf[k] for k in ("broker_url", "broker_transport_options")}
-
-    def reset() -> None:
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    conf.update(broker_url=url, broker_transport_options={"visibility_timeout": 3600})
-    reset()
-    try:
-        yield
-    finally:
-        conf.update(saved)
-        reset()
 
 
 def _catalogue_and_questionnaire() -> None:
