@@ -272,7 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "scan-nudges": {"task": "nudges.tasks.scan_nudges", "schedule": 300.0},
     "send-nudge-digests": {
         "task": "nudges.tasks.send_digests",
-        "schedule": crontab(minute=30, hour=7, day_of_week=1),
+        "schedule": crontab(minute=30, hour=7, day_of_week="1-5"),
     },
 }
 # Nudges: a claimed e-mail whose worker has not finished after this many seconds is taken to

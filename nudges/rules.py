@@ -447,10 +447,12 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
         )
         created = Nudge.objects.filter(school__in=scope.schools).count() - before
         gone = [row[0] for row in live if Want(*row[1:]) not in wanted]
-        resolved = (
-            Nudge.objects.filter(pk__in=gone)
-            .live()
-            .update(state=Nudge.State.RESOLVED, closed_at=now)
+        # A respondent reminder ends because the teacher finished: deleted rather than
+        # resolved, so no row records when someone answered (an invitation's "done" has no
+        # time for the same reason).
+        finished, _ = Nudge.objects.filter(pk__in=gone, rule=Rule.RESPONDENTS).live().delete()
+        resolved = finished + Nudge.objects.filter(pk__in=gone).live().update(
+            state=Nudge.State.RESOLVED, closed_at=now
         )
         reopened = Nudge.objects.filter(
             school__in=scope.schools, state=Nudge.State.SNOOZED, snoozed_until__lte=now

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dialoog.models import School, User
+from dialoog.models import Membership, School, User
+from interventions.models import SchoolHoliday
 from surveys.models import Invitation
 
 from . import mail
 from .models import Digest, EmailChoice, Nudge, Rule, RuleOptOut
-from .rules import scan
+from .rules import is_school_day, scan
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +108,8 @@ def deliver_nudge(nudge_id: int) -> bool:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_digests() -> int:
-    """Monday morning: one e-mail per person who chose the weekly digest, with the nudges
-    collected since the last one that are still open."""
+    """Every weekday at 07:30: the weekly digest of each person who chose it, on the first
+    school day of the week for them (``send_digest`` decides and sends once a week)."""
     users = User.objects.filter(nudges__delivery=Nudge.Delivery.DIGEST).distinct()
     for user_id in users.values_list("pk", flat=True):
         send_digest.delay_on_commit(user_id)
@@ -117,9 +118,19 @@ def send_digests() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_digest(user_id: int) -> bool:
-    """The weekly digest of one person; the unique (user, week) row is the claim."""
+    """The weekly digest of one person, on a school day of their (first) school's region;
+    the unique (user, week) row is the claim."""
     now = timezone.now()
-    year, week, _ = timezone.localdate(now).isocalendar()
+    today = timezone.localdate(now)
+    year, week, _ = today.isocalendar()
+    region = (
+        Membership.objects.filter(user_id=user_id, school__isnull=False)
+        .values_list("school__region", flat=True)
+        .first()
+    )
+    holidays = list(SchoolHoliday.objects.for_region(region or "").overlapping(today, today))
+    if not is_school_day(today, holidays):
+        return False
     with transaction.atomic():
         digest, created = Digest.objects.get_or_create(user_id=user_id, week=f"{year}-W{week:02}")
         if not created or digest.sent_at is not None:

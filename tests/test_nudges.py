@@ -267,8 +267,12 @@ def test_a_finished_questionnaire_resolves_the_reminder() -> None:
         round_ = open_round(school, threshold=3)
     scan(now=NOW + timedelta(days=8))
     Invitation.objects.filter(round=round_).update(done=True)
-    scan(now=NOW + timedelta(days=9))
-    assert Nudge.objects.get(rule=Rule.RESPONDENTS).state == Nudge.State.RESOLVED
+    result = scan(now=NOW + timedelta(days=9))
+    assert result.resolved == 1
+    # Gone without a trace of when the teacher answered.
+    assert not Nudge.objects.filter(rule=Rule.RESPONDENTS).exists()
+    scan(now=NOW + timedelta(days=13))
+    assert not Nudge.objects.filter(rule=Rule.RESPONDENTS).exists()
 
 
 # --- The leader's own moment ------------------------------------------------------------------
