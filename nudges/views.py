@@ -43,7 +43,11 @@ def decorate(nudges: list[Nudge]) -> list[dict[str, object]]:
 
 
 def _list_page(
-    request: AuthedRequest, school: School, snooze: SnoozeForm, status: int = 200
+    request: AuthedRequest,
+    school: School,
+    snooze: SnoozeForm,
+    status: int = 200,
+    template: str = "nudges/list.html",
 ) -> HttpResponse:
     mine = Nudge.objects.for_school(school).filter(recipient=request.user)
     now = timezone.now()
@@ -56,7 +60,7 @@ def _list_page(
     )
     return render(
         request,
-        "nudges/list.html",
+        template,
         {
             "school": school,
             "open": decorate(open_),
@@ -76,6 +80,7 @@ def nudge_list(request: AuthedRequest, school: School) -> HttpResponse:
 
 
 ACTIONS = ("done", "dismiss", "snooze")
+OPEN_LIST = "nudges/list.html#open-list"
 
 
 @school_view(lead=False)
@@ -86,22 +91,26 @@ def nudge_act(request: AuthedRequest, school: School, pk: int, action: str) -> H
         raise Http404
     nudge = get_owned_or_404(Nudge.objects.filter(recipient=request.user), school, pk=pk)
     now = timezone.now()
+    # With htmx only the open list is swapped (htmx swaps no 4xx, so an error comes as 200);
+    # without it the whole page, with a message.
+    partial = bool(getattr(request, "htmx", False))
     if action == "snooze":
         form = SnoozeForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "; ".join(str(e) for e in form.errors["days"]))
+            if partial:
+                return _list_page(request, school, form, template=OPEN_LIST)
             return _list_page(request, school, form, status=400)
         nudge.state = Nudge.State.SNOOZED
         nudge.snoozed_until = now + timedelta(days=form.cleaned_data["days"])
-        messages.success(request, _("The reminder is snoozed."))
+        done = _("The reminder is snoozed.")
     else:
         nudge.state = Nudge.State.DONE if action == "done" else Nudge.State.DISMISSED
         nudge.closed_at = now
-        messages.success(
-            request,
-            _("Marked as done.") if action == "done" else _("The reminder was dismissed."),
-        )
+        done = _("Marked as done.") if action == "done" else _("The reminder was dismissed.")
     nudge.save(update_fields=["state", "snoozed_until", "closed_at"])
+    if partial:
+        return _list_page(request, school, SnoozeForm(), template=OPEN_LIST)
+    messages.success(request, done)
     return redirect("nudges:list", school.slug)
 
 

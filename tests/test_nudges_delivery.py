@@ -225,6 +225,23 @@ def test_the_list_shows_ones_own_nudges_with_done_snooze_and_dismiss(client: Cli
     assert Nudge.objects.get(pk=other.pk).state == Nudge.State.DISMISSED
 
 
+def test_with_htmx_only_the_open_list_is_swapped(client: Client) -> None:
+    school, leader, _ = build_school()
+    first = _nudge(school, leader, period="a")
+    _nudge(school, leader, period="b")
+    client.force_login(leader)
+    url = f"/s/{school.slug}/nudges/{first.pk}/done/"
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<section id="nudge-open"')
+    assert page.count('data-testid="nudge"') == 1
+    bad = client.post(
+        f"/s/{school.slug}/nudges/{first.pk}/snooze/", {"days": "x"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'class="alert alert-danger"' in bad.content.decode()
+
+
 @pytest.mark.parametrize("days", ["", "abc", "0", "61"])
 def test_snoozing_with_a_bad_number_explains_and_changes_nothing(client: Client, days: str) -> None:
     school, leader, _ = build_school()
