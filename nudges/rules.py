@@ -412,7 +412,9 @@ class ScanResult:
 
 def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResult:
     """Apply every rule to ``schools`` (default: all) at ``now``; see the module docstring."""
-    scope = Scope(now=now, today=timezone.localdate(now), schools=schools or School.objects.all())
+    # Not ``schools or ...``: an empty selection (a deleted school) must scan nothing.
+    selected = School.objects.all() if schools is None else schools
+    scope = Scope(now=now, today=timezone.localdate(now), schools=selected)
     scope.load()
     wanted: set[Want] = set()
     for rule in RULES:

@@ -334,6 +334,12 @@ def test_a_scan_of_one_school_leaves_the_others_alone() -> None:
     assert not rules_for(other_leader)
 
 
+def test_a_scan_of_a_school_that_is_gone_scans_nothing() -> None:
+    _, leader, _ = build_school()
+    assert scan(now=NOW, schools=School.objects.filter(pk=-1)).created == 0
+    assert not rules_for(leader)
+
+
 def _shaped(n: int) -> None:
     """``n`` schools that each fire every rule once."""
     for i in range(n):
