@@ -416,3 +416,15 @@ def test_a_teacher_without_a_leader_membership_gets_no_leader_nudges() -> None:
         .exists()
     )
     assert Membership.objects.filter(user=teacher, role="teacher").exists()
+
+
+def test_beat_scans_and_no_claim_outlives_the_brokers_visibility_timeout() -> None:
+    from django.conf import settings
+
+    from nudges.tasks import scan_nudges, send_digests
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["scan-nudges"]["task"] == scan_nudges.name
+    assert schedule["send-nudge-digests"]["task"] == send_digests.name
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    assert visibility > settings.NUDGE_CLAIM_TIMEOUT
