@@ -27,7 +27,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             and school.board_id is not None
             and School.objects.led_by(user).filter(pk=school.pk).exists()
         )
+    # A page that already counted the person's open nudges (the dashboard) saves the query.
+    nudges: int = getattr(request, "open_nudge_count", 0)
+    if school is not None and not hasattr(request, "open_nudge_count"):
+        from django.utils import timezone
+
+        from nudges.models import Nudge
+
+        nudges = Nudge.objects.filter(school=school, recipient=user).visible(timezone.now()).count()
     return {
+        "nav_nudges": nudges,
         "nav_school": school,
         "nav_schools": schools,
         "nav_leads": leads,

@@ -10,6 +10,7 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "interventions",
     "surveys",
     "practice",
+    "nudges",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -273,7 +275,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.prune_cancelled_activities",
         "schedule": 24 * 3600.0,
     },
+    # Creates due nudges and sweeps pending e-mails into the queue (the outbox, see nudges).
+    "scan-nudges": {"task": "nudges.tasks.scan_nudges", "schedule": 300.0},
+    "send-nudge-digests": {
+        "task": "nudges.tasks.send_digests",
+        "schedule": crontab(minute=30, hour=7, day_of_week="1-5"),
+    },
 }
+# Nudges: a claimed e-mail whose worker has not finished after this many seconds is taken to
+# be from a worker that died and may be claimed again. Far below the visibility timeout.
+NUDGE_CLAIM_TIMEOUT = env_int("NUDGE_CLAIM_TIMEOUT", 900, minimum=1)
+# At most this many e-mails are queued per sweep; the rest follow on the next beat.
+NUDGE_SWEEP_LIMIT = env_int("NUDGE_SWEEP_LIMIT", 2000, minimum=1)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

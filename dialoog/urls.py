@@ -38,6 +38,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("interviews/", include("surveys.interview_urls")),
     path("focus/", include("surveys.focus_urls")),
     path("practice/", include("practice.urls")),
+    path("nudges/", include("nudges.urls")),
 ]
 
 urlpatterns = [
@@ -59,4 +60,5 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("surveys.focus_join_urls")),
     path("", include("practice.join_urls")),
+    path("nudges/", include("nudges.unsubscribe_urls")),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_stubs_ext import StrOrPromise
 
+from nudges.models import Nudge
 from surveys.report import RoundReport, latest_released
 from surveys.report import build as build_report
 
@@ -64,7 +65,7 @@ class CycleStep:
 
 @school_view(lead=True)
 @require_GET
-def dashboard(request: HttpRequest, school: School) -> HttpResponse:
+def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
     counts = Membership.objects.filter(school=school).aggregate(
         teachers=Count("pk", filter=Q(role=Membership.Role.TEACHER)),
         without_team=Count("pk", filter=Q(role=Membership.Role.TEACHER, team__isnull=True)),
@@ -74,7 +75,17 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
     now = timezone.now()
     latest = latest_released(school, now)
     report = build_report(latest, now, with_open_answers=False) if latest else None
-    not_yet = "not_started"
+    from nudges.views import decorate
+
+    open_nudges = decorate(
+        list(
+            Nudge.objects.for_school(school)
+            .filter(recipient=request.user)
+            .visible(now)
+            .order_by("-created_at")[:50]
+        )
+    )
+    request.open_nudge_count = len(open_nudges)  # type: ignore[attr-defined]
     steps = [
         CycleStep(
             "team",
@@ -89,9 +100,7 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
         _interviews_step(school, report),
         _focus_step(school),
         _plan_step(school, now),
-        CycleStep(
-            "nudges", _("Reminders"), not_yet, _("Reminders that keep the conversation going.")
-        ),
+        _nudges_step(school, open_nudges),
     ]
     return render(
         request,
@@ -102,8 +111,20 @@ def dashboard(request: HttpRequest, school: School) -> HttpResponse:
             "counts": counts,
             "team_count": teams,
             "report": report,
+            "open_nudges": open_nudges[:5],
         },
     )
+
+
+def _nudges_step(school: School, open_nudges: list[dict[str, object]]) -> CycleStep:
+    url = reverse("nudges:list", kwargs={"school_slug": school.slug})
+    if not open_nudges:
+        return CycleStep(
+            "nudges", _("Reminders"), "ready", _("Nothing needs your attention right now."), url
+        )
+    n = len(open_nudges)
+    detail = ngettext("%(n)s open reminder", "%(n)s open reminders", n) % {"n": n}
+    return CycleStep("nudges", _("Reminders"), "todo", detail, url)
 
 
 def _results_step(school: School, report: RoundReport | None) -> CycleStep:

@@ -337,7 +337,12 @@ def _warn_if_holiday(request: HttpRequest, school: School, activity: Activity) -
 
 
 def _form_page(request: AuthedRequest, school: School, activity: Activity | None) -> HttpResponse:
-    form = ActivityForm(**submitted(request), instance=activity, school=school)
+    initial: dict[str, Any] = {}
+    kind = request.GET.get("kind", "")
+    if activity is None and kind in Activity.Kind.values:
+        # A nudge links here with the kind of moment it suggests (nudges.rules).
+        initial = {"kind": kind, "title": str(Activity.Kind(kind).label)}
+    form = ActivityForm(**submitted(request), instance=activity, school=school, initial=initial)
     if request.method == "POST" and form.is_valid():
         creating = activity is None
         if creating:

@@ -625,6 +625,9 @@ class InterviewNote(models.Model):
     may_quote = models.BooleanField(
         _("the teacher agrees to being quoted anonymously"), default=False
     )
+    # Set by the leader's "mark followed up" (nudges, recommendation 4): until then a request
+    # for help keeps its nudge open.
+    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InterviewNoteQuerySet.as_manager()

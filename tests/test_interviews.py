@@ -387,8 +387,9 @@ def test_interview_themes_show_counts_from_the_threshold_in_fixed_queries(
     english(client, leader)
     url = f"{base(school)}/{round_.pk}/themes/"
     # Session, user, school, the leader check, round, interviews with notes, the grouped
-    # counts, the themes; three more for the navigation bar.
-    queries = 11
+    # counts, the themes; four more for the navigation bar (the fourth counts the person's
+    # open nudges).
+    queries = 12
     with django_assert_num_queries(queries):
         page = client.get(url).content.decode()
     assert page.count('data-testid="theme-count"') == 4

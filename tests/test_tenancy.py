@@ -46,6 +46,7 @@ NOT_TENANT_DATA = {
     "practice_join:live": "acts only on the practice session held in the visitor's session",
     "practice_join:input": "acts only on the practice session held in the visitor's session",
     "practice_join:reflection": "acts only on the practice session held in the visitor's session",
+    "nudges_mail:unsubscribe": "the signed token names the person and rule (test_nudges_delivery)",
 }
 # Prefixes of third-party URL sets: allauth acts only on the logged-in account itself; the
 # admin is for staff only (checked below as well).
@@ -70,7 +71,7 @@ def all_patterns() -> list[tuple[str, str, URLPattern]]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every project model, to prove that nothing changed."""
     state = {}
-    for app_label in ("dialoog", "interventions", "surveys", "practice"):
+    for app_label in ("dialoog", "interventions", "surveys", "practice", "nudges"):
         for model in apps.get_app_config(app_label).get_models():
             state[model._meta.label] = sorted(
                 tuple(row) for row in model._default_manager.order_by("pk").values_list()
@@ -143,8 +144,20 @@ def victim_school(db: None) -> dict[str, Any]:
     conversation = Conversation.objects.create(
         school=school, teacher=teacher, title="Lastig gesprek A", seen="Vertrouwelijk"
     )
+    from nudges.models import Nudge
+
+    leader = UserFactory.create(email="victim-leader@a.test")
+    MembershipFactory.create(user=leader, school=school, role=Membership.Role.LEADER)
+    nudge = Nudge.objects.create(
+        rule="r1_keep_going",
+        school=school,
+        recipient=leader,
+        period="2027-01",
+        due_at=activity.starts_at,
+    )
     return {
         "topic": topic,
+        "nudge": nudge,
         "activity": activity,
         "answer": answer,
         "conversation": conversation,
@@ -175,6 +188,7 @@ PK_OWNERS = {
     "practice:format": "format",
     "practice:conversation": "conversation",
     "practice:": "practice",
+    "nudges:": "nudge",
 }
 
 
@@ -194,6 +208,7 @@ def fill(
         "month": lambda: 1,
         "activity_pk": lambda: victim["activity"].pk,
         "answer": lambda: victim["answer"].pk,
+        "action": lambda: "done",
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dialoog.models import Board, Membership, School, Team, User
+from nudges.demo import seed_nudges
 from practice.demo import seed_practice
 
 DEMO_PASSWORD = "dialoog-demo"  # noqa: S105 - a published demo login, never for production
@@ -179,6 +180,7 @@ class Command(BaseCommand):
 
         self._closed_round(school, leader)
         seed_practice(school, leader)
+        seed_nudges(school)
 
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo school ready: OBS De Regenboog"))
