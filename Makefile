@@ -9,7 +9,7 @@ export DEBUG ?= 1
 # Links in e-mails point at the server that `make run` starts.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint typecheck format install static migrate seed messages lock clean
+.PHONY: run test bench lint typecheck format install static migrate seed messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed is measured here, never in the test suite (bench/; see bench/RESULTS.md when present).
+bench: migrate
+	$(BIN)/python bench/nudge_scan.py 7000
 
 format: install
 	$(BIN)/ruff format .

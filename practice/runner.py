@@ -11,13 +11,11 @@ time.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 import segno
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
-from dialoog.forms import submitted
+from dialoog import live
 from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
@@ -36,9 +34,6 @@ from .models import FormatStep, PracticeSession, StepInput
 
 SESSION_KEY = "practice_session"
 REFLECTED_KEY = "practice_reflected"
-# Wrong codes per network address in JOIN_WINDOW seconds (as for the focus group).
-JOIN_FAILURES = 30
-JOIN_WINDOW = 600
 
 
 def _tag(version: int) -> str:
@@ -220,48 +215,26 @@ def _phone_session(request: HttpRequest) -> PracticeSession | None:
 
 @require_GET
 def join_token(request: HttpRequest, token: str) -> HttpResponse:
-    """The QR code's link: exchanged for the phone's session, then out of the address bar."""
-    session = PracticeSession.objects.active(timezone.now()).filter(token=token).first()
-    if session is None:
-        return render(
-            request, "practice/join.html", {"form": JoinForm(), "expired": True}, status=404
-        )
-    return _enter(request, session)
-
-
-def _failures_key(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return "practice-join:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    return live.join_by_token(
+        request,
+        token,
+        sessions=PracticeSession.objects.all(),
+        form_class=JoinForm,
+        template="practice/join.html",
+        enter=_enter,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
-    form = JoinForm(**submitted(request))
-    if request.method == "POST" and cache.get(_failures_key(request), 0) >= JOIN_FAILURES:
-        form.is_valid()
-        form.add_error(
-            None, _("Too many wrong codes from this network. Wait ten minutes and try again.")
-        )
-        return render(request, "practice/join.html", {"form": form}, status=429)
-    if request.method == "POST" and form.is_valid():
-        session = (
-            PracticeSession.objects.active(timezone.now())
-            .filter(code=form.cleaned_data["code"])
-            .first()
-        )
-        if session is not None:
-            return _enter(request, session)
-        form.add_error(
-            "code",
-            _("No running session has this code. Check the code on the screen and try again."),
-        )
-        key = _failures_key(request)
-        cache.add(key, 0, JOIN_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, JOIN_WINDOW)
-    return render(request, "practice/join.html", {"form": form})
+    return live.join_by_code(
+        request,
+        kind="practice",
+        sessions=PracticeSession.objects.all(),
+        form_class=JoinForm,
+        template="practice/join.html",
+        enter=_enter,
+    )
 
 
 def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ nothing changed the answer is a 304 without rendering (a fixed, small number of 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections import Counter
 from datetime import datetime
@@ -21,7 +20,6 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
+from dialoog import live
 from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
@@ -55,10 +54,6 @@ from .report import build as build_report
 CHECKIN_MINIMUM = 3
 TOP_REACTIONS = 5
 
-# Wrong codes allowed per network address in JOIN_WINDOW seconds: a whole school behind one
-# address mistypes now and then, but guessing one of 25**6 codes this way is hopeless.
-JOIN_FAILURES = 30
-JOIN_WINDOW = 600
 
 SESSION_KEY = "focus_session"
 PHONE_KEY = "focus_phone"
@@ -433,53 +428,26 @@ def _phone_session(request: HttpRequest) -> FocusSession | None:
 
 @require_GET
 def join_token(request: HttpRequest, token: str) -> HttpResponse:
-    """The QR code's link: exchanged for the phone's session, then out of the address bar."""
-    session = FocusSession.objects.active(timezone.now()).filter(token=token).first()
-    if session is None:
-        form = JoinForm()
-        response = render(
-            request,
-            "surveys/focus/join.html",
-            {"form": form, "expired": True},
-            status=404,
-        )
-        return response
-    return _enter(request, session)
-
-
-def _failures_key(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return "focus-join:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    return live.join_by_token(
+        request,
+        token,
+        sessions=FocusSession.objects.all(),
+        form_class=JoinForm,
+        template="surveys/focus/join.html",
+        enter=_enter,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
-    form = JoinForm(**submitted(request))
-    if request.method == "POST" and cache.get(_failures_key(request), 0) >= JOIN_FAILURES:
-        form.is_valid()
-        form.add_error(
-            None, _("Too many wrong codes from this network. Wait ten minutes and try again.")
-        )
-        return render(request, "surveys/focus/join.html", {"form": form}, status=429)
-    if request.method == "POST" and form.is_valid():
-        session = (
-            FocusSession.objects.active(timezone.now())
-            .filter(code=form.cleaned_data["code"])
-            .first()
-        )
-        if session is not None:
-            return _enter(request, session)
-        form.add_error(
-            "code",
-            _("No running session has this code. Check the code on the screen and try again."),
-        )
-        key = _failures_key(request)
-        cache.add(key, 0, JOIN_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, JOIN_WINDOW)
-    return render(request, "surveys/focus/join.html", {"form": form})
+    return live.join_by_code(
+        request,
+        kind="focus",
+        sessions=FocusSession.objects.all(),
+        form_class=JoinForm,
+        template="surveys/focus/join.html",
+        enter=_enter,
+    )
 
 
 def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]:
