@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Board, Membership, School, Team, User
+from .models import AuditEntry, Board, Membership, School, Team, User
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -69,3 +72,23 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     search_fields = ["user__email", "user__full_name", "school__name"]
     autocomplete_fields = ["user", "school", "board", "team"]
     list_select_related = ["user", "school", "board", "team"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+    """Read-only: an audit log that can be edited proves nothing."""
+
+    list_display = ["at", "actor", "action", "object_id", "school"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "actor__full_name", "school__name"]
+    list_select_related = ["actor", "school"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -323,3 +323,36 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.school or self.board
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class AuditEntry(models.Model):
+    """Who opened something private, and when (AVG): interview notes, a prepared difficult
+    conversation, a reflection log. Written on reading, so the back office can answer "who has
+    seen the notes about me?". Read-only in the admin."""
+
+    class Action(models.TextChoices):
+        INTERVIEW = "interview", _("opened an interview and its notes")
+        CONVERSATION = "conversation", _("opened a prepared conversation")
+        REFLECTIONS = "reflections", _("opened their reflection log")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("who"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_id or ''}"
+
+
+def audit(actor: User, school: School, action: str, object_id: int | None = None) -> None:
+    AuditEntry.objects.create(actor=actor, school=school, action=action, object_id=object_id)

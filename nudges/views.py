@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.forms import submitted
 from dialoog.http import no_store
-from dialoog.models import Membership, School, User
+from dialoog.models import AuditEntry, Membership, School, User, audit
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from surveys.models import InterviewNote
 
@@ -201,6 +201,7 @@ def reflections(request: AuthedRequest, school: School) -> HttpResponse:
         messages.success(request, _("Added to your reflection log."))
         return no_store(redirect("nudges:reflections", school.slug))
     entries = Reflection.objects.by(request.user, school)[:200]
+    audit(request.user, school, AuditEntry.Action.REFLECTIONS)
     return no_store(
         render(
             request,

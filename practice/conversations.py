@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.forms import submitted
 from dialoog.http import no_store
-from dialoog.models import School
+from dialoog.models import AuditEntry, School, audit
 from dialoog.tenancy import AuthedRequest, school_view
 
 from .forms import ConversationForm
@@ -77,6 +77,7 @@ def conversation(request: AuthedRequest, school: School, pk: int) -> HttpRespons
     if item.teacher_id != request.user.pk:
         if request.method == "POST":
             return redirect("practice:conversation", school.slug, item.pk)
+        audit(request.user, school, AuditEntry.Action.CONVERSATION, item.pk)
         guide = Format.objects.library().filter(slug="persoonlijk-parkeren").first()
         return no_store(
             render(

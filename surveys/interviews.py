@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.forms import submitted
 from dialoog.http import no_store
-from dialoog.models import School, User
+from dialoog.models import AuditEntry, School, User, audit
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from interventions.models import Theme
 
@@ -402,6 +402,7 @@ def interview_detail(request: AuthedRequest, school: School, pk: int) -> HttpRes
     )
     is_leader = _leads(request.user, school)
     context = _detail_context(school, interview, is_leader=is_leader)
+    audit(request.user, school, AuditEntry.Action.INTERVIEW, interview.pk)
     return no_store(render(request, "surveys/interviews/detail.html", context))
 
 
