@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from .http import no_store
 from .models import AuditEntry, Board, Membership, School, Team, User
+from .privacy import export_person
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -37,6 +41,21 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
+    actions = ["export_personal_data"]
+
+    @admin.action(description=_("Export personal data (AVG)"))
+    def export_personal_data(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        """One person at a time: the export is for that person's request."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one person."), level=messages.ERROR)
+            return None
+        user = queryset.get()
+        body = json.dumps(export_person(user), ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="dialoog-{user.pk}.json"'
+        return no_store(response)
 
 
 class TeamInline(admin.TabularInline[Team, School]):

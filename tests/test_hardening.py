@@ -299,3 +299,67 @@ def test_opening_private_notes_is_recorded_in_a_read_only_audit_log(
         == 403
     )
     assert AuditEntry.objects.count() == 2
+
+
+def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
+    client: Client, school: School, team: Team, leader: User, teacher: User, login: Login
+) -> None:
+    import json
+
+    from interventions.models import Topic
+    from nudges.models import Reflection
+    from surveys.models import Interview, InterviewNote
+
+    from .survey_helpers import open_round
+
+    round_ = open_round(school, team=team, threshold=3)
+    about_me = Interview.objects.create(round=round_, teacher=teacher)
+    InterviewNote.objects.create(
+        interview=about_me, text="Wil hulp bij een gesprek", wants_help=True
+    )
+    colleague = school.teachers().exclude(pk=teacher.pk).first() or UserFactory.create()
+    other = Interview.objects.create(round=round_, teacher=colleague)
+    InterviewNote.objects.create(interview=other, text="Over een collega")
+    Topic.objects.create(school=school, text="Werkdruk", suggested_by=teacher)
+    Reflection.objects.create(school=school, author=leader, text="Mijn eigen reflectie")
+
+    staff = UserFactory.create(is_staff=True, is_superuser=True)
+    admin = login(staff)
+    response = admin.post(
+        "/admin/dialoog/user/",
+        {"action": "export_personal_data", "_selected_action": [teacher.pk]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "no-store" in response["Cache-Control"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == teacher.email
+    assert [n["text"] for i in data["interviews_about_me"] for n in i["notes"]] == [
+        "Wil hulp bij een gesprek"
+    ]
+    assert data["topics_i_suggested"][0]["text"] == "Werkdruk"
+    assert "Over een collega" not in response.content.decode()
+    assert "Mijn eigen reflectie" not in response.content.decode()
+    assert data["memberships"][0]["school"] == school.name
+
+    leaders = json.loads(
+        admin.post(
+            "/admin/dialoog/user/",
+            {"action": "export_personal_data", "_selected_action": [leader.pk]},
+        ).content
+    )
+    assert leaders["my_reflections"][0]["text"] == "Mijn eigen reflectie"
+
+    # Two people at once is refused: an export answers one person's request.
+    page = admin.post(
+        "/admin/dialoog/user/",
+        {"action": "export_personal_data", "_selected_action": [leader.pk, teacher.pk]},
+        follow=True,
+    )
+    assert "precies één persoon" in page.content.decode()
+
+    # Erasure is the admin's delete, and it takes the notes about the person with it.
+    admin.post(f"/admin/dialoog/user/{teacher.pk}/delete/", {"post": "yes"})
+    assert not InterviewNote.objects.filter(text="Wil hulp bij een gesprek").exists()
+    # A topic stays for the team, without its author.
+    assert Topic.objects.get(text="Werkdruk").suggested_by is None
