@@ -44,6 +44,7 @@ school_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
     path(

@@ -384,6 +384,13 @@ def _broker_ok() -> bool:
 
 @never_cache
 @require_GET
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What dialoog stores about whom, why and for how long, in plain words (docs/privacy.md is
+    the table-by-table version for the back office)."""
+    return render(request, "dialoog/privacy.html")
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     database, broker = _database_ok(), _broker_ok()
     ok = database and broker

@@ -363,3 +363,15 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     assert not InterviewNote.objects.filter(text="Wil hulp bij een gesprek").exists()
     # A topic stays for the team, without its author.
     assert Topic.objects.get(text="Werkdruk").suggested_by is None
+
+
+def test_the_privacy_page_is_public_linked_and_in_both_languages(client: Client, db: None) -> None:
+    login_page = client.get("/accounts/login/").content.decode()
+    assert 'href="/privacy/"' in login_page
+    dutch = client.get("/privacy/").content.decode()
+    assert "Wat dialoog over jou bewaart" in dutch
+    assert "nooit minder dan drie" in dutch
+    client.cookies["django_language"] = "en"
+    english = client.get("/privacy/").content.decode()
+    assert "What dialoog keeps about you" in english
+    assert "never fewer than three" in english

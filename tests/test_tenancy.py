@@ -23,6 +23,7 @@ from .survey_helpers import open_round
 NOT_TENANT_DATA = {
     "home": "redirects to the user's own school",
     "healthz": "public health check, no data",
+    "privacy": "the public privacy statement, no data",
     "set_language": "sets the visitor's own language",
     "profile": "the user's own profile",
     "interventions:model": "the published catalogue; own interventions filtered per user",
