@@ -70,13 +70,18 @@ def holiday_on(school: School, day: date) -> SchoolHoliday | None:
     return SchoolHoliday.objects.for_region(school.region).overlapping(day, day).first()
 
 
+def school_day_from(day: date, holidays: list[SchoolHoliday], step: int = 1) -> date:
+    """``day`` if it is a weekday outside ``holidays``, else the first such day after it
+    (``step=1``) or before it (``step=-1``)."""
+    while day.weekday() >= 5 or any(h.contains(day) for h in holidays):
+        day += timedelta(days=step)
+    return day
+
+
 def next_working_day(school: School, after: date) -> date:
     """The first weekday after ``after`` that is not in a school holiday of the school's region."""
     holidays = holidays_between(school, after, after + timedelta(days=120))
-    day = after + timedelta(days=1)
-    while day.weekday() >= 5 or any(h.contains(day) for h in holidays):
-        day += timedelta(days=1)
-    return day
+    return school_day_from(after + timedelta(days=1), holidays)
 
 
 def occurrences_with_topics(school: School, start: date, end: date) -> list[Occurrence]:
@@ -105,10 +110,6 @@ def _year_param(request: HttpRequest) -> int:
             raise Http404
         return year
     return school_year(today())[0].year
-
-
-def _is_leader(request: HttpRequest, school: School) -> bool:
-    return School.objects.led_by(request.user).filter(pk=school.pk).exists()
 
 
 # --- Form -------------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class MonthBlock:
 
 @school_view(lead=False)
 @require_GET
-def year(request: HttpRequest, school: School) -> HttpResponse:
+def year(request: AuthedRequest, school: School) -> HttpResponse:
     first_year = _year_param(request)
     start, end = date(first_year, 8, 1), date(first_year + 1, 7, 31)
     months = [
@@ -262,14 +263,14 @@ def year(request: HttpRequest, school: School) -> HttpResponse:
             "previous_year": first_year - 1,
             "next_year": first_year + 1,
             "holiday_days": holiday_days,
-            "is_leader": _is_leader(request, school),
+            "is_leader": request.user.is_leader_of(school),
         },
     )
 
 
 @school_view(lead=False)
 @require_GET
-def month(request: HttpRequest, school: School, year: int, month: int) -> HttpResponse:
+def month(request: AuthedRequest, school: School, year: int, month: int) -> HttpResponse:
     if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12):
         raise Http404
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -303,14 +304,14 @@ def month(request: HttpRequest, school: School, year: int, month: int) -> HttpRe
             "weekdays": [date(2024, 1, 1) + timedelta(days=i) for i in range(7)],
             "previous": previous,
             "following": following,
-            "is_leader": _is_leader(request, school),
+            "is_leader": request.user.is_leader_of(school),
         },
     )
 
 
 @school_view(lead=False)
 @require_GET
-def upcoming(request: HttpRequest, school: School) -> HttpResponse:
+def upcoming(request: AuthedRequest, school: School) -> HttpResponse:
     start = today()
     end = school_year(start)[1] + timedelta(days=365)
     occurrences = occurrences_with_topics(school, start, end)
@@ -320,7 +321,7 @@ def upcoming(request: HttpRequest, school: School) -> HttpResponse:
         {
             "school": school,
             "occurrences": occurrences,
-            "is_leader": _is_leader(request, school),
+            "is_leader": request.user.is_leader_of(school),
         },
     )
 
@@ -538,10 +539,7 @@ def seed_year_plan(school: School, leader: User) -> list[Activity]:
     holidays = holidays_between(school, start, end)
 
     def free(day: date) -> date:
-        """``day``, or the first weekday after it outside the holidays."""
-        while day.weekday() >= 5 or any(h.contains(day) for h in holidays):
-            day += timedelta(days=1)
-        return day
+        return school_day_from(day, holidays)
 
     def first_tuesday(year: int, month: int) -> date:
         day = date(year, month, 1)

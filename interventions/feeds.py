@@ -216,7 +216,7 @@ def feed_url(request: HttpRequest, key: str) -> str:
 def subscriptions(request: AuthedRequest, school: School) -> HttpResponse:
     """Make or reset the person's own feed, and (for the leader) the school's. The address is
     shown only right after it is made, because only its hash is stored."""
-    is_leader = School.objects.led_by(request.user).filter(pk=school.pk).exists()
+    is_leader = request.user.is_leader_of(school)
     new_url = ""
     which = ""
     if request.method == "POST":

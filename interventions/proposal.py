@@ -31,7 +31,13 @@ from dialoog.tenancy import AuthedRequest, school_view
 from surveys import report as round_report
 from surveys.models import Agreement, FocusSession, Interview
 
-from .calendar import DEFAULT_TIME, _year_param, holidays_between, local_moment
+from .calendar import (
+    DEFAULT_TIME,
+    _year_param,
+    holidays_between,
+    local_moment,
+    school_day_from,
+)
 from .models import Activity, Intervention, Recommendation, Theme
 
 K = Activity.Kind
@@ -119,17 +125,10 @@ def propose(school: School, first_year: int) -> list[Proposed]:
     holidays = holidays_between(school, start, end + timedelta(days=60))
 
     def free(day: date) -> date:
-        """``day`` or the first weekday after it outside the school holidays, within the year;
-        if the year has no room left, the last free weekday before it."""
-        moved = day
-        while moved.weekday() >= 5 or any(h.contains(moved) for h in holidays):
-            moved += timedelta(days=1)
-        if moved <= end:
-            return moved
-        moved = day
-        while moved.weekday() >= 5 or any(h.contains(moved) for h in holidays):
-            moved -= timedelta(days=1)
-        return moved
+        """``day`` or the first school day after it, within the year; if the year has no room
+        left, the last school day before it."""
+        after = school_day_from(day, holidays)
+        return after if after <= end else school_day_from(day, holidays, step=-1)
 
     if start > end:
         return []
@@ -139,7 +138,6 @@ def propose(school: School, first_year: int) -> list[Proposed]:
     catalogue = list(
         Intervention.objects.catalogue().select_related("theme").prefetch_related("recommendations")
     )
-    recommendations = {r.number: r for r in Recommendation.objects.all()}
 
     def codes_for(theme: Theme, numbers: set[int], limit: int = 2) -> list[int]:
         picked = [
@@ -286,9 +284,6 @@ def propose(school: School, first_year: int) -> list[Proposed]:
             proposed.include = False
             already = _("Already in the plan around this date.")
             proposed.reason = f"{proposed.reason} {already}"
-    for proposed in plan:
-        if proposed.recommendation and proposed.recommendation not in recommendations:
-            proposed.recommendation = None
     return plan
 
 

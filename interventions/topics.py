@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,10 +43,6 @@ AGENDA_KINDS = [
     Activity.Kind.OTHER,
 ]
 MAX_OPEN_TOPICS_PER_PERSON = 10
-
-
-def is_leader(request: HttpRequest, school: School) -> bool:
-    return School.objects.led_by(request.user).filter(pk=school.pk).exists()
 
 
 class TopicForm(forms.ModelForm[Topic]):
@@ -138,7 +134,7 @@ def _topic_list(request: AuthedRequest, school: School) -> list[Topic]:
 def _page(
     request: AuthedRequest, school: School, form: TopicForm, status: int = 200
 ) -> HttpResponse:
-    leader = is_leader(request, school)
+    leader = request.user.is_leader_of(school)
     topics = _topic_list(request, school)
     return render(
         request,
@@ -195,7 +191,7 @@ def topic_vote(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         except IntegrityError:
             pass  # A double click: the vote is there, which is what was asked.
     if request.htmx:
-        leader = is_leader(request, school)
+        leader = request.user.is_leader_of(school)
         row = Topic.objects.with_votes(request.user).select_related("suggested_by").get(pk=pk)
         return render(
             request,
@@ -275,7 +271,7 @@ def activity_detail(request: AuthedRequest, school: School, pk: int) -> HttpResp
             "school": school,
             "activity": activity,
             "moments": moments,
-            "is_leader": is_leader(request, school),
+            "is_leader": request.user.is_leader_of(school),
             "helping": any(h.pk == request.user.pk for h in activity.helpers.all()),
             "is_teacher": school.teachers().filter(pk=request.user.pk).exists(),
         },

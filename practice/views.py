@@ -48,13 +48,9 @@ def formats(request: AuthedRequest, school: School) -> HttpResponse:
             "school": school,
             "library": [f for f in rows if not f.is_own()],
             "own": [f for f in rows if f.is_own()],
-            "leads": _leads(request, school),
+            "leads": request.user.is_leader_of(school),
         },
     )
-
-
-def _leads(request: AuthedRequest, school: School) -> bool:
-    return School.objects.led_by(request.user).filter(pk=school.pk).exists()
 
 
 def _format(school: School, pk: int) -> Format:
@@ -77,7 +73,7 @@ def format_detail(request: AuthedRequest, school: School, pk: int) -> HttpRespon
             "steps": list(fmt.steps.all()),
             "interventions": list(fmt.interventions.select_related("theme")),
             "recommendations": list(fmt.recommendations.all()),
-            "leads": _leads(request, school),
+            "leads": request.user.is_leader_of(school),
         },
     )
 
