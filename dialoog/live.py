@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .forms import submitted
@@ -89,3 +91,37 @@ def join_by_code(
         )
         _count_failure(request, kind)
     return render(request, template, {"form": form})
+
+
+def version_tag(version: int) -> str:
+    """The ETag of a live screen: the session's version, per language (the words differ)."""
+    return f"{version}-{translation.get_language()}"
+
+
+def held_session_tag(
+    request: HttpRequest, session_key: str, sessions: models.QuerySet[Any]
+) -> str | None:
+    """The ETag of the running session a phone holds in its own session, in one small query;
+    ``None`` when it holds none or it has ended (the view then says so)."""
+    pk = request.session.get(session_key)
+    if pk is None:
+        return None
+    version = (
+        sessions.active(timezone.now())  # type: ignore[attr-defined]
+        .filter(pk=pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return None if version is None else version_tag(version)
+
+
+def session_ended(request: HttpRequest, session_key: str, join_url_name: str) -> HttpResponse:
+    """The phone's session has ended: thank, forget it, and go back to the join page (an htmx
+    poll is told to redirect)."""
+    messages.info(request, _("This session has ended. Thank you for taking part!"))
+    request.session.pop(session_key, None)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse(join_url_name)
+        return response
+    return redirect(join_url_name)

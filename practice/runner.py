@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
@@ -34,10 +34,6 @@ from .models import FormatStep, PracticeSession, StepInput
 
 SESSION_KEY = "practice_session"
 REFLECTED_KEY = "practice_reflected"
-
-
-def _tag(version: int) -> str:
-    return f"{version}-{translation.get_language()}"
 
 
 def _steps(session: PracticeSession) -> tuple[list[FormatStep], FormatStep | None, bool]:
@@ -55,7 +51,7 @@ def presenter_context(session: PracticeSession, now: datetime) -> dict[str, Any]
         "steps": steps,
         "step": step,
         "reflecting": reflecting,
-        "etag": _tag(session.version),
+        "etag": live.version_tag(session.version),
         "active": session.is_active(now),
     }
     if step is not None:
@@ -111,7 +107,7 @@ def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None
         .values_list("version", flat=True)
         .first()
     )
-    return None if version is None else _tag(version)
+    return None if version is None else live.version_tag(version)
 
 
 def _live(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
@@ -120,7 +116,7 @@ def _live(request: HttpRequest, school: School, session: PracticeSession) -> Htt
         "practice/_presenter_live.html",
         {"school": school, **presenter_context(session, timezone.now())},
     )
-    response["ETag"] = f'"{_tag(session.version)}"'
+    response["ETag"] = f'"{live.version_tag(session.version)}"'
     return no_store(response)
 
 
@@ -243,7 +239,7 @@ def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) 
         "session": session,
         "step": step,
         "reflecting": reflecting,
-        "etag": _tag(session.version),
+        "etag": live.version_tag(session.version),
         "reflected": request.session.get(REFLECTED_KEY) == session.pk,
         "input_form": InputForm(),
         "reflection_form": ReflectionForm(),
@@ -253,20 +249,14 @@ def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) 
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
-    messages.info(request, _("This session has ended. Thank you for taking part!"))
-    request.session.pop(SESSION_KEY, None)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("practice_join:start")
-        return response
-    return redirect("practice_join:start")
+    return live.session_ended(request, SESSION_KEY, "practice_join:start")
 
 
 def _phone_live(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
     response = render(
         request, "practice/_phone_live.html", phone_context(request, session, **extra)
     )
-    response["ETag"] = f'"{_tag(session.version)}"'
+    response["ETag"] = f'"{live.version_tag(session.version)}"'
     return no_store(response)
 
 
@@ -279,16 +269,7 @@ def phone(request: HttpRequest) -> HttpResponse:
 
 
 def _phone_etag(request: HttpRequest) -> str | None:
-    pk = request.session.get(SESSION_KEY)
-    if pk is None:
-        return None
-    version = (
-        PracticeSession.objects.active(timezone.now())
-        .filter(pk=pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    return None if version is None else _tag(version)
+    return live.held_session_tag(request, SESSION_KEY, PracticeSession.objects.all())
 
 
 @require_GET

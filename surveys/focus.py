@@ -25,7 +25,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
@@ -58,10 +58,6 @@ TOP_REACTIONS = 5
 SESSION_KEY = "focus_session"
 PHONE_KEY = "focus_phone"
 CHECKED_IN_KEY = "focus_checked_in"
-
-
-def _tag(version: int) -> str:
-    return f"{version}-{translation.get_language()}"
 
 
 # ------------------------------------------------------------------ what the screens show
@@ -122,7 +118,7 @@ def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
         "session": session,
         "phases": phases,
         "phase": phase,
-        "etag": _tag(session.version),
+        "etag": live.version_tag(session.version),
         "active": session.is_active(now),
     }
     if phase is None:
@@ -211,7 +207,7 @@ def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None
     version = (
         FocusSession.objects.for_school(school).filter(pk=pk).values_list("version", flat=True)
     ).first()
-    return None if version is None else _tag(version)
+    return None if version is None else live.version_tag(version)
 
 
 def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
@@ -220,7 +216,7 @@ def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpRe
         "surveys/focus/_presenter_live.html",
         {"school": school, **presenter_context(session, timezone.now())},
     )
-    response["ETag"] = f'"{_tag(session.version)}"'
+    response["ETag"] = f'"{live.version_tag(session.version)}"'
     return no_store(response)
 
 
@@ -288,7 +284,7 @@ def _moderation_live(request: HttpRequest, school: School, session: FocusSession
         "surveys/focus/_moderation_live.html",
         {"school": school, "session": session, "phase": phase, "pending": pending},
     )
-    response["ETag"] = f'"{_tag(session.version)}"'
+    response["ETag"] = f'"{live.version_tag(session.version)}"'
     return no_store(response)
 
 
@@ -302,7 +298,7 @@ def moderation(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         render(
             request,
             "surveys/focus/moderation.html",
-            {"school": school, "session": session, "etag": _tag(session.version)},
+            {"school": school, "session": session, "etag": live.version_tag(session.version)},
         )
     )
 
@@ -360,7 +356,7 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
     context.update(school=school, agreement_form=form)
     if getattr(request, "htmx", False):
         response = render(request, "surveys/focus/_presenter_live.html", context)
-        response["ETag"] = f'"{_tag(session.version)}"'
+        response["ETag"] = f'"{live.version_tag(session.version)}"'
         return no_store(response)
     messages.error(request, _("The agreement was not saved; see the form."))
     return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
@@ -455,7 +451,7 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
     context: dict[str, Any] = {
         "session": session,
         "phase": phase,
-        "etag": _tag(session.version),
+        "etag": live.version_tag(session.version),
         "checked_in": request.session.get(CHECKED_IN_KEY) == session.pk,
         "checkin_form": CheckInForm(),
         "reaction_form": ReactionForm(),
@@ -473,20 +469,14 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
 
 
 def _gone(request: HttpRequest) -> HttpResponse:
-    messages.info(request, _("This session has ended. Thank you for taking part!"))
-    request.session.pop(SESSION_KEY, None)
-    if getattr(request, "htmx", False):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = reverse("join:start")
-        return response
-    return redirect("join:start")
+    return live.session_ended(request, SESSION_KEY, "join:start")
 
 
 def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
     response = render(
         request, "surveys/focus/_phone_live.html", {**phone_context(request, session), **extra}
     )
-    response["ETag"] = f'"{_tag(session.version)}"'
+    response["ETag"] = f'"{live.version_tag(session.version)}"'
     return no_store(response)
 
 
@@ -499,16 +489,7 @@ def phone(request: HttpRequest) -> HttpResponse:
 
 
 def _phone_etag(request: HttpRequest) -> str | None:
-    pk = request.session.get(SESSION_KEY)
-    if pk is None:
-        return None
-    version = (
-        FocusSession.objects.active(timezone.now())
-        .filter(pk=pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    return None if version is None else _tag(version)
+    return live.held_session_tag(request, SESSION_KEY, FocusSession.objects.all())
 
 
 @require_GET
