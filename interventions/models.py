@@ -341,11 +341,16 @@ class Activity(models.Model):
         self._as_loaded = self._feed_state()
 
     def _feed_state(self) -> dict[str, Any]:
-        return {name: getattr(self, name, None) for name in self.FEED_FIELDS}
+        # Only fields that were loaded: reading a deferred one would load it, and from
+        # from_db() that recursed without end (a cascade delete loads activities with only
+        # their ids).
+        deferred = self.get_deferred_fields()
+        return {name: getattr(self, name) for name in self.FEED_FIELDS if name not in deferred}
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         loaded = getattr(self, "_as_loaded", None)
-        if self.pk and loaded is not None and loaded != self._feed_state():
+        now = self._feed_state()
+        if self.pk and loaded is not None and any(now.get(k, v) != v for k, v in loaded.items()):
             self.sequence += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "sequence"}

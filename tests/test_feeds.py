@@ -138,6 +138,22 @@ def test_a_moved_activity_keeps_its_uid_and_raises_its_sequence(
     assert activity.sequence == 1
 
 
+def test_activities_loaded_in_part_still_count_revisions_and_a_school_can_be_deleted(
+    school: School,
+) -> None:
+    """A cascade delete loads activities with only their ids; that used to recurse without
+    end. Loaded in part, a change to a loaded field is still a new revision."""
+    activity = meeting(school)
+    partial = Activity.objects.only("pk", "title", "sequence").get(pk=activity.pk)
+    partial.title = "Studiemiddag"
+    partial.save(update_fields=["title"])
+    activity.refresh_from_db()
+    assert (activity.title, activity.sequence) == ("Studiemiddag", 1)
+
+    school.delete()
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+
+
 def test_a_cancelled_activity_is_announced_then_forgotten(client: Client, school: School) -> None:
     activity = meeting(school)
     uid = f"{activity.uid}@dialoog"
