@@ -59,7 +59,8 @@ test: install lint typecheck
 
 # Speed is measured here, never in the test suite (bench/; see bench/RESULTS.md when present).
 bench: migrate
-	$(BIN)/python bench/nudge_scan.py 7000
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py --write
 
 format: install
 	$(BIN)/ruff format .

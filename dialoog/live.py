@@ -6,6 +6,7 @@ running session is throttled while a whole school behind one address can still j
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from .forms import submitted
 # address mistypes now and then, but guessing one of 25**6 codes this way is hopeless.
 JOIN_FAILURES = 30
 JOIN_WINDOW = 600
+
+logger = logging.getLogger(__name__)
 
 Enter = Callable[[HttpRequest, Any], HttpResponse]
 
@@ -98,21 +101,51 @@ def version_tag(version: int) -> str:
     return f"{version}-{translation.get_language()}"
 
 
+# A phone polls every two seconds and 30 phones poll the same session, so the session's
+# version is read from the cache, not the database, for at most this long. ``bump()`` on the
+# session forgets it at once; the short life bounds what a race between a poll and a change
+# can leave behind to one second.
+LIVE_STATE_SECONDS = 1
+
+
+def _state_key(model: type[models.Model], pk: object) -> str:
+    return f"live:{model._meta.label_lower}:{pk}"
+
+
+def forget_state(session: models.Model) -> None:
+    """Called by a session's ``bump()``: the next poll reads the new version."""
+    try:
+        cache.delete(_state_key(type(session), session.pk))
+    except Exception:  # without the cache the poll asks the database
+        logger.warning("live: cache unavailable, version not forgotten", exc_info=True)
+
+
 def held_session_tag(
     request: HttpRequest, session_key: str, sessions: models.QuerySet[Any]
 ) -> str | None:
-    """The ETag of the running session a phone holds in its own session, in one small query;
-    ``None`` when it holds none or it has ended (the view then says so)."""
+    """The ETag of the running session a phone holds in its own session; ``None`` when it
+    holds none or it has ended (the view then says so). From the cache when it can, else
+    one small query."""
     pk = request.session.get(session_key)
     if pk is None:
         return None
-    version = (
-        sessions.active(timezone.now())  # type: ignore[attr-defined]
-        .filter(pk=pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    return None if version is None else version_tag(version)
+    key = _state_key(sessions.model, pk)
+    try:
+        version = cache.get(key)
+    except Exception:
+        version = None
+    if version is None:
+        version = (
+            sessions.active(timezone.now())  # type: ignore[attr-defined]
+            .filter(pk=pk)
+            .values_list("version", flat=True)
+            .first()
+        ) or 0  # 0: no running session
+        try:
+            cache.set(key, version, LIVE_STATE_SECONDS)
+        except Exception:
+            logger.warning("live: cache unavailable", exc_info=True)
+    return version_tag(version) if version else None
 
 
 def session_ended(request: HttpRequest, session_key: str, join_url_name: str) -> HttpResponse:

@@ -6,7 +6,7 @@ Tenancy lives here: every school-owned object can be reached only through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -134,17 +134,17 @@ class Board(models.Model):
 
 
 class SchoolQuerySet(models.QuerySet["School"]):
+    # Each check is a subquery on the person's own memberships (an index lookup), not a join
+    # with OR across memberships and boards plus DISTINCT, which PostgreSQL could only answer
+    # by scanning every membership (58 ms at 7,000 schools, on every page).
     def for_user(self, user: User | AnonymousUser) -> SchoolQuerySet:
         """Schools the user may see at all: any membership, or board admin of its board."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(memberships__user=user)
-            | Q(
-                board__memberships__user=user,
-                board__memberships__role=Membership.Role.BOARD_ADMIN,
-            )
-        ).distinct()
+            Q(pk__in=Membership.objects.filter(user=user).values("school"))
+            | Q(board__in=_boards_administered(user))
+        )
 
     def where_leader(self, user: User | AnonymousUser) -> SchoolQuerySet:
         """Schools where the user is *the* school leader: only they read interview notes,
@@ -152,20 +152,30 @@ class SchoolQuerySet(models.QuerySet["School"]):
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            memberships__user=user, memberships__role=Membership.Role.LEADER
-        ).distinct()
+            pk__in=Membership.objects.filter(user=user, role=Membership.Role.LEADER).values(
+                "school"
+            )
+        )
 
     def led_by(self, user: User | AnonymousUser) -> SchoolQuerySet:
         """Schools the user may run the cycle for: leader or facilitator, or board admin."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(memberships__user=user, memberships__role__in=Membership.LEADING_ROLES)
-            | Q(
-                board__memberships__user=user,
-                board__memberships__role=Membership.Role.BOARD_ADMIN,
+            Q(
+                pk__in=Membership.objects.filter(
+                    user=user, role__in=Membership.LEADING_ROLES
+                ).values("school")
             )
-        ).distinct()
+            | Q(board__in=_boards_administered(user))
+        )
+
+
+def _boards_administered(user: User | AnonymousUser) -> models.QuerySet[Any]:
+    # Only called for a logged-in person (the callers check first).
+    return Membership.objects.filter(
+        user=cast(User, user), role=Membership.Role.BOARD_ADMIN
+    ).values("board")
 
 
 class School(models.Model):

@@ -163,8 +163,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dialoog",
+            # A Redis that does not answer must not hold a page up for long.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Sessions are read from Redis and kept in the database (see dialoog/sessions.py).
+    SESSION_ENGINE = "dialoog.sessions"
 else:
     CACHES = {
         "default": {

@@ -1,5 +1,5 @@
 """Many schools at once for the scan's query-count test and the benchmark
-(``bench/nudge_scan.py``): bulk inserts only, so building 7,000 schools takes seconds."""
+(``bench/measure.py``): bulk inserts only, so building 7,000 schools takes seconds."""
 
 from __future__ import annotations
 

@@ -122,6 +122,16 @@ class NudgeQuerySet(SchoolOwnedQuerySet):
             Q(state=Nudge.State.OPEN) | Q(state=Nudge.State.SNOOZED, snoozed_until__lte=now)
         )
 
+    def finished_answering(self, user_id: int, round_id: int) -> int:
+        """A teacher submitted: their reminders for the round end at once, without waiting for
+        a scan. Deleted rather than resolved, so no row records when someone answered."""
+        deleted, _ = (
+            self.filter(rule=Rule.RESPONDENTS, recipient_id=user_id, target_id=round_id)
+            .live()
+            .delete()
+        )
+        return deleted
+
     def live(self) -> NudgeQuerySet:
         """Nudges whose condition the scan keeps checking (not yet handled by the person)."""
         return self.filter(state__in=(Nudge.State.OPEN, Nudge.State.SNOOZED))

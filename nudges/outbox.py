@@ -38,10 +38,3 @@ def send_soon(task: Task[Any, Any], *args: Any) -> None:
             logger.warning("Broker unreachable; %s waits for the next sweep.", task.name)
 
     transaction.on_commit(publish)
-
-
-def rescan_school(school_id: int) -> None:
-    """Bring one school's nudges up to date soon (after a teacher's submit, for example)."""
-    from .tasks import scan_nudges
-
-    send_soon(scan_nudges, school_id)

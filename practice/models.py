@@ -23,6 +23,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialoog import live
 from dialoog.i18n import pick
 from dialoog.models import School, SchoolOwnedQuerySet, User
 from interventions.models import Activity, Intervention, Recommendation
@@ -265,6 +266,7 @@ class PracticeSession(models.Model):
     def bump(self) -> None:
         """Tell every poller that something changed."""
         PracticeSession.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        live.forget_state(self)
 
     def elapsed(self, now: datetime) -> int:
         running = 0

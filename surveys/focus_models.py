@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dialoog import live
 from dialoog.models import SchoolOwnedQuerySet, User
 from interventions.models import Theme
 
@@ -110,6 +111,7 @@ class FocusSession(models.Model):
     def bump(self) -> None:
         """Tell every poller that something changed."""
         FocusSession.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        live.forget_state(self)
 
     def elapsed(self, now: datetime) -> int:
         running = 0

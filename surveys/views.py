@@ -20,7 +20,7 @@ from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
-from nudges.outbox import rescan_school
+from nudges.models import Nudge
 
 from .anonymity import response_rate, round_gate
 from .exports import NotReleased, report_csv, report_xlsx
@@ -535,7 +535,10 @@ def answer_submit(request: HttpRequest) -> HttpResponse:
             return redirect("surveys:answer_step", step="review")
         return _stop(request, "done" if error.code == "already_done" else "closed")
     request.session.pop(SESSION_KEY, None)
-    rescan_school(invitation.round.school_id)  # resolves this teacher's reminder soon
+    # Their own reminder ends now; what the leader sees (the response rate) is brought up to
+    # date by the beat's scan. One scan per submit was a Celery task per teacher, and at a
+    # school morning's rate it kept a worker busy.
+    Nudge.objects.finished_answering(invitation.user_id, invitation.round_id)
     labels = dict(_scale())
     lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
     if request.POST.get("email_copy"):

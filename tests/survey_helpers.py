@@ -74,3 +74,21 @@ def answer_everything(client: Client, round_: Round, value: int = 4) -> None:
     data = {f"item-{item.pk}": str(value) for item in items}
     for step in ("t1", "t2", "t3", "t4", "t5"):
         client.post(f"/vragenlijst/{step}/", {**data, "go": "next"})
+
+
+def restore_catalogue() -> None:
+    """The themes and the default questionnaire come from data migrations, which the flush
+    after an earlier transactional test removed: load them again the same way."""
+    import importlib
+
+    from django.apps import apps
+
+    from interventions.models import Theme
+
+    if Theme.objects.exists():
+        return
+    for module in (
+        "interventions.migrations.0002_catalogue",
+        "surveys.migrations.0002_default_questionnaire",
+    ):
+        importlib.import_module(module).load(apps, None)

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from dialoog import live
 from dialoog.models import School, Team, User
 from surveys.focus_models import (
     CODE_ALPHABET,
@@ -308,7 +309,8 @@ def test_presenter_poll_answers_304_when_unchanged(
     first = client.get(url)
     assert first.status_code == 200
     tag = first["ETag"]
-    with django_assert_num_queries(4):
+    # The session comes from Redis; then the user, the tenancy check and the version.
+    with django_assert_num_queries(3):
         again = client.get(url, HTTP_IF_NONE_MATCH=tag)
     assert again.status_code == 304 and again.content == b""
     phone(session.code).post("/doe-mee/sessie/checkin/", {"emotion": "calm"})
@@ -316,15 +318,47 @@ def test_presenter_poll_answers_304_when_unchanged(
     assert changed.status_code == 200 and changed["ETag"] != tag
 
 
-def test_phone_poll_answers_304_when_unchanged(
-    session: FocusSession, django_assert_num_queries: Any
+def test_phone_poll_answers_304_when_unchanged_without_touching_the_database(
+    session: FocusSession, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """30 phones poll every two seconds: an unchanged poll reads the phone's session and the
+    session's version from Redis. A change is seen at the next poll, however long the cached
+    version would otherwise live."""
+    monkeypatch.setattr(live, "LIVE_STATE_SECONDS", 600)  # no expiry during the test
     c = phone(session.code)
     first = c.get("/doe-mee/sessie/live/")
     assert first.status_code == 200
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
         again = c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+    go_to(session, "theme")  # the leader moves on: bump() forgets the cached version
+    changed = c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+    FocusSession.objects.filter(pk=session.pk).update(closed_at=timezone.now())
+    session.bump()
+    assert c.get("/doe-mee/sessie/live/")["Location"] == "/doe-mee/"
+
+
+def test_without_redis_phones_and_leaders_carry_on_from_the_database(
+    session: FocusSession, client: Client, school: School, settings: Any
+) -> None:
+    """Sessions and the live version have a copy in Redis; a Redis that is down makes pages
+    slower, not broken."""
+    c = phone(session.code)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    poll = c.get("/doe-mee/sessie/live/")
+    assert poll.status_code == 200
+    go_to(session, "theme")
+    assert c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=poll["ETag"]).status_code == 200
+    assert client.get(f"{base(school)}/{session.pk}/live/").status_code == 200
 
 
 # ---------------------------------------------------------------- tenancy

@@ -386,10 +386,10 @@ def test_interview_themes_show_counts_from_the_threshold_in_fixed_queries(
         add_note(interview, f"Geheime tekst {i}", 1, 3, tension=i < 2, wants_help=i == 0)
     english(client, leader)
     url = f"{base(school)}/{round_.pk}/themes/"
-    # Session, user, school, the leader check, round, interviews with notes, the grouped
-    # counts, the themes; four more for the navigation bar (the fourth counts the person's
-    # open nudges).
-    queries = 12
+    # User (the session comes from Redis), school, the leader check, round, interviews with
+    # notes, the grouped counts, the themes; four more for the navigation bar (the fourth
+    # counts the person's open nudges).
+    queries = 11
     with django_assert_num_queries(queries):
         page = client.get(url).content.decode()
     assert page.count('data-testid="theme-count"') == 4

@@ -20,11 +20,11 @@ from nudges import outbox
 from nudges.mail import unsubscribe_token
 from nudges.models import Digest, EmailChoice, Nudge, NudgeSettings, Reflection, Rule, RuleOptOut
 from nudges.rules import scan
-from nudges.tasks import deliver_nudge, send_digest, sweep
+from nudges.tasks import deliver_nudge, scan_nudges, send_digest, sweep
 
 from .factories import MembershipFactory, UserFactory
 from .nudge_helpers import AMS, broker, build_school
-from .survey_helpers import committed
+from .survey_helpers import answer_everything, committed, fresh_token, open_round
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +176,23 @@ def test_the_respondent_reminder_is_not_sent_to_someone_who_finished() -> None:
     assert not mail.outbox
 
 
+def test_submitting_ends_that_teachers_reminder_at_once_and_nobody_elses(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    school, _, (done, waiting) = build_school(teachers=2)
+    round_ = open_round(school, threshold=3)
+    mine = _nudge(school, done, rule=Rule.RESPONDENTS, target_id=round_.pk)
+    theirs = _nudge(school, waiting, rule=Rule.RESPONDENTS, target_id=round_.pk, period="q")
+    teacher = Client()
+    teacher.get(f"/i/{fresh_token(round_.invitations.get(user=done))}/")
+    answer_everything(teacher, round_)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert teacher.post("/vragenlijst/verzenden/").status_code == 200
+    assert not Nudge.objects.filter(pk=mine.pk).exists()
+    assert Nudge.objects.filter(pk=theirs.pk).exists()
+    assert callbacks == []  # no task per submit: the beat's scan does the rest
+
+
 # --- The outbox -------------------------------------------------------------------------------
 
 
@@ -187,7 +204,7 @@ def test_enqueueing_with_the_broker_down_does_not_raise_and_the_sweep_catches_up
     try:
         # Nothing listens on port 9 of loopback: a real, refused connection.
         with broker("redis://127.0.0.1:9/0"), committed():
-            outbox.rescan_school(school.pk)  # must not raise
+            outbox.send_soon(scan_nudges, school.pk)  # must not raise
     finally:
         celery_app.conf.task_always_eager = True
     assert "Broker unreachable" in caplog.text

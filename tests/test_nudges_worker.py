@@ -30,7 +30,7 @@ from surveys.services import round_open
 
 from .conftest import need
 from .nudge_helpers import broker, build_school
-from .survey_helpers import answer_everything, default_template, fresh_token
+from .survey_helpers import answer_everything, default_template, fresh_token, restore_catalogue
 from .test_celery_worker import ROOT, _database_url
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -243,29 +243,11 @@ class OwnRedis:
         self.process = None
 
 
-def _catalogue_and_questionnaire() -> None:
-    """The themes and the default questionnaire come from data migrations, which the flush
-    after an earlier transactional test removed: load them again the same way."""
-    import importlib
-
-    from django.apps import apps
-
-    from interventions.models import Theme
-
-    if Theme.objects.exists():
-        return
-    for module in (
-        "interventions.migrations.0002_catalogue",
-        "surveys.migrations.0002_default_questionnaire",
-    ):
-        importlib.import_module(module).load(apps, None)
-
-
 def test_with_the_broker_down_a_submit_succeeds_and_the_reminder_follows(
     tmp_path: Path, workers: Workers
 ) -> None:
     need(Path(REDIS_SERVER).exists(), "redis-server is not installed")
-    _catalogue_and_questionnaire()
+    restore_catalogue()
     own = OwnRedis(tmp_path)
     own.start()
     workers.broker = own.url

@@ -1,0 +1,169 @@
+"""Run dialoog the way production runs it, on loopback: gunicorn with the repository's
+gunicorn.conf.py and the Dockerfile's worker count, plus a Celery worker, all with DEBUG off.
+Used by the benchmarks (``bench/run.py``) and the load test (``tests/test_load.py``).
+
+Plain HTTP on loopback stands in for a TLS-terminating proxy, so the HTTPS redirect and the
+Secure flag on cookies are switched off here (a load generator would not send a Secure cookie
+over http); everything else is the production configuration."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The same number the Dockerfile starts gunicorn with.
+WEB_WORKERS = 3
+SECRET_KEY = "bench-and-load-only-not-a-production-secret-0123456789abcdefghij"
+
+
+def production_env(
+    *, database_url: str, redis_url: str, settings: str = "dialoog.settings", **extra: str
+) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Stack:
+    base_url: str
+    web: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes] | None
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def web_worker_pids(self) -> list[int]:
+        return _children(self.web.pid)
+
+    def worker_pids(self) -> list[int]:
+        """The Celery main process and its pool processes."""
+        if self.worker is None:
+            return []
+        return [self.worker.pid, *_children(self.worker.pid)]
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs.values() if p.exists())
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of one process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url}/healthz did not answer 200 within {seconds:.0f}s")
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def running(
+    env: dict[str, str],
+    *,
+    port: int,
+    log_dir: Path,
+    worker: bool = True,
+    access_log: bool = False,
+) -> Iterator[Stack]:
+    """gunicorn (and a Celery worker) until the block ends; both are stopped by their pid.
+    Assumes migrate and collectstatic have run against ``env``'s database."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    logs = {"web": log_dir / "gunicorn.log"}
+    if worker:
+        logs["worker"] = log_dir / "celery.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "dialoog.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WEB_WORKERS),
+    ]
+    if access_log:
+        command += ["--access-logfile", "-"]
+    web_log = logs["web"].open("wb")
+    web = subprocess.Popen(command, cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT)
+    celery = None
+    try:
+        if worker:
+            worker_log = logs["worker"].open("wb")
+            celery = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "dialoog",
+                    "worker",
+                    "--loglevel=WARNING",
+                    "--concurrency=1",
+                    "--pool=prefork",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(base_url, web)
+        yield Stack(base_url=base_url, web=web, worker=celery, logs=logs)
+    finally:
+        _stop(web)
+        _stop(celery)
