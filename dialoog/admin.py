@@ -71,7 +71,7 @@ class BoardAdmin(admin.ModelAdmin[Board]):
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin[School]):
-    list_display = ["name", "board", "region", "created_at"]
+    list_display = ["name", "board", "region", "retention_months", "created_at"]
     list_filter = ["region", "board"]
     search_fields = ["name", "board__name"]
     inlines = [TeamInline]

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, School, Team, User
+from .models import RETENTION_MONTHS_MAX, RETENTION_MONTHS_MIN, Membership, School, Team, User
 
 MAX_CSV_BYTES = 1_000_000
 NAME_HEADERS = {"naam", "name", "volledige naam", "full name"}
@@ -303,3 +303,41 @@ class ProfileForm(forms.ModelForm[User]):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", _("Save")))
+
+
+class RetentionForm(forms.ModelForm[School]):
+    """The school's retention period. The bounds are also a check constraint in the database;
+    here every wrong number gets the same message the leader can act on."""
+
+    # Declared, not generated: the model field's own 0..32767 validators would speak first.
+    retention_months = forms.IntegerField(
+        label=_("Retention period in months"),
+        help_text=_(
+            "After this many months, answers, interview notes and focus-group reactions are "
+            "deleted; the released results stay."
+        ),
+        widget=forms.NumberInput(attrs={"min": RETENTION_MONTHS_MIN, "max": RETENTION_MONTHS_MAX}),
+        error_messages={
+            "required": _("Fill in a number of months."),
+            "invalid": _("Fill in a whole number of months."),
+        },
+    )
+
+    class Meta:
+        model = School
+        fields = ["retention_months"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean_retention_months(self) -> int:
+        months = int(self.cleaned_data["retention_months"])
+        if not RETENTION_MONTHS_MIN <= months <= RETENTION_MONTHS_MAX:
+            raise ValidationError(
+                _("Choose a number of months from %(low)s to %(high)s."),
+                params={"low": RETENTION_MONTHS_MIN, "high": RETENTION_MONTHS_MAX},
+            )
+        return months

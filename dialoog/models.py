@@ -178,6 +178,14 @@ def _boards_administered(user: User | AnonymousUser) -> models.QuerySet[Any]:
     ).values("board")
 
 
+# How long raw answers, interview notes and focus-group input are kept (AVG). Twelve months is
+# the shortest a school can choose, so a round's interviews and focus group (which follow it
+# within a school year) never lose their material halfway; five years is the longest, as no
+# part of the cycle needs individual answers that long (the released figures are kept anyway).
+RETENTION_MONTHS_DEFAULT = 24
+RETENTION_MONTHS_MIN, RETENTION_MONTHS_MAX = 12, 60
+
+
 class School(models.Model):
     class Region(models.TextChoices):
         NORTH = "noord", _("North")
@@ -197,6 +205,14 @@ class School(models.Model):
     region = models.CharField(
         _("holiday region"), max_length=6, choices=Region.choices, default=Region.MIDDLE
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention period in months"),
+        default=RETENTION_MONTHS_DEFAULT,
+        help_text=_(
+            "After this many months, answers, interview notes and focus-group reactions are "
+            "deleted; the released results stay."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SchoolQuerySet.as_manager()
@@ -205,6 +221,15 @@ class School(models.Model):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    retention_months__gte=RETENTION_MONTHS_MIN,
+                    retention_months__lte=RETENTION_MONTHS_MAX,
+                ),
+                name="school_retention_months_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

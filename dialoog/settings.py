@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.prune_cancelled_activities",
         "schedule": 24 * 3600.0,
     },
+    # AVG: deletes what has passed each school's retention period (surveys.retention).
+    "purge-expired-data": {
+        "task": "surveys.tasks.purge_expired_data",
+        "schedule": crontab(minute=15, hour=3),
+    },
     # Creates due nudges and sweeps pending e-mails into the queue (the outbox, see nudges).
     "scan-nudges": {"task": "nudges.tasks.scan_nudges", "schedule": 300.0},
     "send-nudge-digests": {

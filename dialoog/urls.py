@@ -32,6 +32,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("people/", views.people, name="people"),
     path("people/import/", views.people_import, name="people_import"),
     path("teams/add/", views.team_add, name="team_add"),
+    path("retention/", views.retention, name="retention"),
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
     path("plan/", include("interventions.calendar_urls")),

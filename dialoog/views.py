@@ -23,10 +23,26 @@ from surveys.report import RoundReport, latest_released
 from surveys.report import build as build_report
 
 from .celery import app as celery_app
-from .forms import ProfileForm, TeacherCsvForm, TeacherForm, TeamForm, submitted
-from .models import Board, Membership, School, Team, User
+from .forms import (
+    ProfileForm,
+    RetentionForm,
+    TeacherCsvForm,
+    TeacherForm,
+    TeamForm,
+    submitted,
+)
+from .models import (
+    RETENTION_MONTHS_DEFAULT,
+    RETENTION_MONTHS_MAX,
+    RETENTION_MONTHS_MIN,
+    Board,
+    Membership,
+    School,
+    Team,
+    User,
+)
 from .tasks import send_welcome_email
-from .tenancy import AuthedRequest, school_view
+from .tenancy import AuthedRequest, require, school_view
 
 
 @login_required
@@ -312,6 +328,25 @@ def people_import(request: HttpRequest, school: School) -> HttpResponse:
     )
 
 
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def retention(request: AuthedRequest, school: School) -> HttpResponse:
+    """How long the school keeps answers, interview notes and focus-group input. Only the
+    school leader decides it: it governs the interview notes, which only they read."""
+    require(School.objects.where_leader(request.user).filter(pk=school.pk).exists())
+    form = RetentionForm(**submitted(request), instance=school)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The retention period was saved."))
+        return redirect("retention", school_slug=school.slug)
+    return render(
+        request,
+        "dialoog/retention.html",
+        {"school": school, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
 @login_required
 @require_GET
 def board_overview(request: HttpRequest, board_slug: str) -> HttpResponse:
@@ -388,7 +423,12 @@ def _broker_ok() -> bool:
 def privacy(request: HttpRequest) -> HttpResponse:
     """What dialoog stores about whom, why and for how long, in plain words (docs/privacy.md is
     the table-by-table version for the back office)."""
-    return render(request, "dialoog/privacy.html")
+    retention = {
+        "default": RETENTION_MONTHS_DEFAULT,
+        "low": RETENTION_MONTHS_MIN,
+        "high": RETENTION_MONTHS_MAX,
+    }
+    return render(request, "dialoog/privacy.html", {"retention": retention})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -58,6 +58,7 @@ def _list_page(
             state__in=(Nudge.State.DONE, Nudge.State.DISMISSED, Nudge.State.RESOLVED)
         ).order_by("-closed_at")[:20]
     )
+    roles = set(request.user.memberships_in(school).values_list("role", flat=True))
     return render(
         request,
         template,
@@ -67,7 +68,9 @@ def _list_page(
             "snoozed": decorate(snoozed),
             "closed": decorate(closed),
             "snooze_form": snooze,
-            "leads": _leads(request.user, school),
+            "leads": bool(roles & set(Membership.LEADING_ROLES)),
+            # Only the school leader sets the retention period (dialoog.views.retention).
+            "is_school_leader": Membership.Role.LEADER in roles,
         },
         status=status,
     )

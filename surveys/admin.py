@@ -114,7 +114,14 @@ class RoundAdmin(admin.ModelAdmin[Round]):
     list_filter = ["school", "opens_at"]
     search_fields = ["school__name", "team__name"]
     list_select_related = ["school", "team"]
-    readonly_fields = ["version", "threshold", "open_threshold", "created_by", "created_at"]
+    readonly_fields = [
+        "version",
+        "threshold",
+        "open_threshold",
+        "created_by",
+        "created_at",
+        "purged_at",
+    ]
     fields = [
         "school",
         "team",
@@ -126,6 +133,7 @@ class RoundAdmin(admin.ModelAdmin[Round]):
         "leader_done",
         "created_by",
         "created_at",
+        "purged_at",
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Round]:

@@ -17,6 +17,11 @@ can be tested as a whole:
    (``releasable_subgroups``), so nobody can subtract one figure from another.
 5. The response rate of a round (done invitations / invitations) may be shown at any time: it
    says how many answered, never what anyone answered nor who did not.
+6. After the school's retention period the answers are deleted (``surveys.retention``) and a
+   released round keeps only its tallies per statement and value (``RoundTally``) and its
+   number of respondents. The functions below then read those instead, so the results look
+   the same; a round that was never released keeps nothing, so its gate stays shut. Open
+   answers are gone for good and their gate says so.
 
 Every function takes ``now`` explicitly, so the decision can be tested for any moment and a page
 never mixes two clocks.
@@ -24,6 +29,7 @@ never mixes two clocks.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,17 +40,20 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Q,
     StdDev,
+    Sum,
     Value,
     When,
 )
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    DONT_KNOW,
     SCALE_MAX,
     SCALE_MIN,
     Answer,
@@ -53,11 +62,12 @@ from .models import (
     OpenAnswer,
     Response,
     Round,
+    RoundTally,
 )
 
 K = TypeVar("K")
 
-Reason = Literal["not_closed", "below_threshold", "below_open_threshold", "ok"]
+Reason = Literal["not_closed", "below_threshold", "below_open_threshold", "purged", "ok"]
 
 NOT_CLOSED = _("Results appear when the round has closed.")
 BELOW_THRESHOLD = _(
@@ -67,6 +77,10 @@ BELOW_THRESHOLD = _(
 BELOW_OPEN_THRESHOLD = _(
     "Open answers appear only when at least %(n)s colleagues answered, so that nobody can be "
     "recognised by their words."
+)
+PURGED = _(
+    "The open answers were deleted when the school's retention period had passed. The "
+    "figures are kept."
 )
 
 # One generator for the process, fed by os.urandom: it cannot be seeded, so the order of open
@@ -97,6 +111,8 @@ class Gate:
             return str(BELOW_THRESHOLD) % {"n": self.threshold}
         if self.reason == "below_open_threshold":
             return str(BELOW_OPEN_THRESHOLD) % {"n": self.threshold}
+        if self.reason == "purged":
+            return str(PURGED)
         return ""
 
 
@@ -109,8 +125,9 @@ def _gate(round: Round, now: datetime, threshold: int, shut: Reason) -> Gate:
     # Before closing we do not even count: there is nothing to decide and nothing to reveal.
     if not round.is_closed(now):
         return Gate(released=False, respondents=None, reason="not_closed", threshold=threshold)
-    respondents = round.responses.count()
-    if not is_releasable(respondents, threshold):
+    # A purged round kept its count only if it was released; no query either way.
+    respondents = round.purged_respondents if round.is_purged else round.responses.count()
+    if respondents is None or not is_releasable(respondents, threshold):
         return Gate(released=False, respondents=None, reason=shut, threshold=threshold)
     return Gate(released=True, respondents=respondents, reason="ok", threshold=threshold)
 
@@ -122,8 +139,12 @@ def round_gate(round: Round, now: datetime) -> Gate:
 
 def open_answers_gate(round: Round, now: datetime) -> Gate:
     """May the open answers of this round be shown at ``now``? Measured against
-    ``open_threshold`` (never lower than ``threshold``). At most one query."""
-    return _gate(round, now, round.open_threshold, "below_open_threshold")
+    ``open_threshold`` (never lower than ``threshold``). At most one query. After the
+    retention period there is nothing left to show, and the gate says why."""
+    gate = _gate(round, now, round.open_threshold, "below_open_threshold")
+    if gate.released and round.is_purged:
+        return Gate(released=False, respondents=None, reason="purged", threshold=gate.threshold)
+    return gate
 
 
 def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None, int]] | None:
@@ -131,22 +152,32 @@ def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None
 
     Every value of the scale is present (0 when nobody chose it), so a chart never has to guess.
     Counted by the database in one grouped query, so no individual answer row ever reaches
-    Python; two queries in all, whatever the number of responses or items.
-    ``None`` when the gate is shut.
+    Python; two queries in all, whatever the number of responses or items (one for a purged
+    round, read from its tallies). ``None`` when the gate is shut.
     """
     if not round_gate(round, now).released:
         return None
-    rows = (
-        Answer.objects.filter(response__round=round)
-        .values("item_id", "value")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows: list[tuple[int, int | None, int]]
+    if round.is_purged:
+        rows = [
+            (item_id, None if value == DONT_KNOW else value, n)
+            for item_id, value, n in RoundTally.objects.filter(round=round).values_list(
+                "item_id", "value", "count"
+            )
+        ]
+    else:
+        rows = list(
+            Answer.objects.filter(response__round=round)
+            .values("item_id", "value")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("item_id", "value", "n")
+        )
     empty: dict[int | None, int] = {v: 0 for v in range(SCALE_MIN, SCALE_MAX + 1)}
     empty[None] = 0
     result: dict[int, dict[int | None, int]] = {}
-    for row in rows:
-        result.setdefault(row["item_id"], dict(empty))[row["value"]] = row["n"]
+    for item_id, value, n in rows:
+        result.setdefault(item_id, dict(empty))[value] = n
     return result
 
 
@@ -159,6 +190,8 @@ def theme_means(round: Round, now: datetime) -> dict[int, float] | None:
     """
     if not round_gate(round, now).released:
         return None
+    if round.is_purged:
+        return {theme: sums.mean for (_, theme), sums in _tally_sums([round.pk]).items()}
     rows = (
         Answer.objects.filter(response__round=round, item__block=Block.THEME)
         .values("item__theme__number")
@@ -185,11 +218,54 @@ class ThemeStat:
     answers: int  # answers on the scale (not respondents; "don't know" left out)
 
 
+@dataclass(frozen=True)
+class _Sums:
+    """Of one theme's favourable values: how many, their sum and their sum of squares."""
+
+    n: int
+    s1: int
+    s2: int
+
+    @property
+    def mean(self) -> float:
+        return self.s1 / self.n
+
+    @property
+    def spread(self) -> float:
+        # Population variance from exact integers, as ``StdDev`` (stddev_pop) gives it.
+        return math.sqrt(max(self.n * self.s2 - self.s1 * self.s1, 0)) / self.n
+
+
+def _tally_sums(round_ids: Sequence[int]) -> dict[tuple[int, int], _Sums]:
+    """Per (round id, theme number), from the tallies of purged rounds: the sums that mean and
+    spread are made of, in one grouped query ("don't know" left out, as in the answers)."""
+    favourable = _favourable()
+    weighted = ExpressionWrapper(favourable * F("count"), output_field=IntegerField())
+    squared = ExpressionWrapper(favourable * favourable * F("count"), output_field=IntegerField())
+    rows = (
+        RoundTally.objects.filter(round_id__in=round_ids, item__block=Block.THEME)
+        .exclude(value=DONT_KNOW)
+        .values("round_id", "item__theme__number")
+        .annotate(n=Sum("count"), s1=Sum(weighted), s2=Sum(squared))
+        .order_by()
+    )
+    return {
+        (row["round_id"], row["item__theme__number"]): _Sums(row["n"], row["s1"], row["s2"])
+        for row in rows
+        if row["n"]
+    }
+
+
 def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
     """Per theme number: mean and spread of the favourable values, in one grouped query on
     top of the gate's count. ``None`` when the gate is shut."""
     if not round_gate(round, now).released:
         return None
+    if round.is_purged:
+        return {
+            theme: ThemeStat(mean=sums.mean, spread=sums.spread, answers=sums.n)
+            for (_, theme), sums in _tally_sums([round.pk]).items()
+        }
     rows = (
         Answer.objects.filter(response__round=round, item__block=Block.THEME, value__isnull=False)
         .values("item__theme__number")
@@ -211,30 +287,43 @@ def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
 def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, float]]:
     """Per round id (only rounds the gate releases): per theme number, the mean favourable
     value. Two queries whatever the number of rounds: one count of responses per round, one
-    grouped average per round and theme."""
+    grouped average per round and theme; one more when some rounds are purged (their counts
+    are on the round, their means come from the tallies)."""
     closed = [r for r in rounds if r.is_closed(now)]
     if not closed:
         return {}
-    counts = dict(
-        Response.objects.filter(round__in=closed)
-        .values("round_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("round_id", "n")
-    )
-    released = [r.pk for r in closed if is_releasable(counts.get(r.pk, 0), r.threshold)]
+    live = [r for r in closed if not r.is_purged]
+    counts: dict[int, int] = {}
+    if live:
+        counts = dict(
+            Response.objects.filter(round__in=live)
+            .values("round_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("round_id", "n")
+        )
+    for r in closed:
+        if r.is_purged and r.purged_respondents is not None:
+            counts[r.pk] = r.purged_respondents
+    released = [r for r in closed if is_releasable(counts.get(r.pk, 0), r.threshold)]
     if not released:
         return {}
-    rows = (
-        Answer.objects.filter(response__round_id__in=released, item__block=Block.THEME)
-        .values("response__round_id", "item__theme__number")
-        .annotate(mean=Avg(_favourable(), output_field=FloatField()))
-        .order_by()
-    )
-    trend: dict[int, dict[int, float]] = {pk: {} for pk in released}
-    for row in rows:
-        if row["mean"] is not None:
-            trend[row["response__round_id"]][row["item__theme__number"]] = float(row["mean"])
+    trend: dict[int, dict[int, float]] = {r.pk: {} for r in released}
+    released_live = [r.pk for r in released if not r.is_purged]
+    if released_live:
+        rows = (
+            Answer.objects.filter(response__round_id__in=released_live, item__block=Block.THEME)
+            .values("response__round_id", "item__theme__number")
+            .annotate(mean=Avg(_favourable(), output_field=FloatField()))
+            .order_by()
+        )
+        for row in rows:
+            if row["mean"] is not None:
+                trend[row["response__round_id"]][row["item__theme__number"]] = float(row["mean"])
+    released_purged = [r.pk for r in released if r.is_purged]
+    if released_purged:
+        for (round_id, theme), sums in _tally_sums(released_purged).items():
+            trend[round_id][theme] = sums.mean
     return trend
 
 

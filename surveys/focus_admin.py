@@ -24,8 +24,8 @@ class FocusSessionAdmin(admin.ModelAdmin[FocusSession]):
     list_filter = ["round__school"]
     search_fields = ["title"]
     list_select_related = ["round", "round__school", "round__team"]
-    fields = ["round", "title", "created_by", "current", "created_at", "closed_at"]
-    readonly_fields = ["round", "created_by", "created_at"]
+    fields = ["round", "title", "created_by", "current", "created_at", "closed_at", "purged_at"]
+    readonly_fields = ["round", "created_by", "created_at", "purged_at"]
     inlines = [FocusPhaseInline]
 
 

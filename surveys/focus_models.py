@@ -79,6 +79,9 @@ class FocusSession(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the check-ins, reactions and votes were deleted after the school's retention
+    # period (surveys.retention); the agreements stay.
+    purged_at = models.DateTimeField(_("reactions deleted at"), null=True, blank=True)
 
     objects = FocusSessionQuerySet.as_manager()
 

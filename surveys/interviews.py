@@ -301,6 +301,8 @@ def interview_plan(request: AuthedRequest, school: School, round_pk: int) -> Htt
 def note_add(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     require(_leads(request.user, school))  # type: ignore[arg-type]
     interview = get_owned_or_404(_interviews(), school, pk=pk)
+    # Past the retention period the page offers no form: a note added now would outlive it.
+    require(interview.notes_purged_at is None)
     form = InterviewNoteForm(**submitted(request))
     if form.is_valid():
         form.save_for(interview)

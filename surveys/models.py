@@ -343,6 +343,12 @@ class Round(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     leader_done = models.BooleanField(_("leader's view filled in"), default=False)
+    # Set when the school's retention period had passed and the raw answers were deleted
+    # (surveys.retention); from then on the round's results are read from its ``tallies``.
+    purged_at = models.DateTimeField(_("answers deleted at"), null=True, blank=True)
+    # The number of responses at that moment, kept only when it reached the threshold: a round
+    # whose results were never released keeps nothing, not even how many answered.
+    purged_respondents = models.PositiveIntegerField(null=True, blank=True)
 
     objects = RoundQuerySet.as_manager()
 
@@ -360,6 +366,12 @@ class Round(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"
+            ),
+            # The schema itself refuses a kept count below the threshold.
+            models.CheckConstraint(
+                condition=Q(purged_respondents__isnull=True)
+                | Q(purged_at__isnull=False, purged_respondents__gte=models.F("threshold")),
+                name="round_kept_count_released_only",
             ),
         ]
 
@@ -385,6 +397,10 @@ class Round(models.Model):
 
     def is_closed(self, now: datetime) -> bool:
         return self.status(now) == self.Status.CLOSED
+
+    @property
+    def is_purged(self) -> bool:
+        return self.purged_at is not None
 
     def has_opened(self, now: datetime) -> bool:
         return now >= self.opens_at
@@ -510,6 +526,33 @@ class OpenAnswer(models.Model):
         return self.text[:50]
 
 
+class RoundTally(models.Model):
+    """How many respondents gave one value to one statement of a purged round: what is left of
+    its answers after the retention period, enough to draw the same results, trend and signals.
+    Written by ``surveys.retention`` only for a round whose results were released, and read
+    only through ``surveys.anonymity``, like the answers it replaces."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tallies")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField()  # on the scale, or DONT_KNOW
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("tally of a purged round")
+        verbose_name_plural = _("tallies of purged rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "item", "value"], name="tally_once"),
+            models.CheckConstraint(
+                condition=Q(value=DONT_KNOW) | Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
+                name="tally_value_on_the_scale",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="tally_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value} x {self.count}"
+
+
 class LeaderAnswer(models.Model):
     """The leader's own view: how I think my team sees it. Not anonymous; it is the leader's."""
 
@@ -590,6 +633,8 @@ class Interview(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the notes were deleted after the school's retention period (surveys.retention).
+    notes_purged_at = models.DateTimeField(_("notes deleted at"), null=True, blank=True)
 
     objects = InterviewQuerySet.as_manager()
 

@@ -155,6 +155,7 @@ def pages(school: School, team: Team, leader: User, teacher: User) -> dict[str, 
         "leader": [
             f"{base}/people/",
             f"{base}/people/import/",
+            f"{base}/retention/",
             f"{base}/rounds/new/",
             f"{base}/rounds/{round_.pk}/",
             f"{base}/plan/new/",
