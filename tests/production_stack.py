@@ -1,9 +1,10 @@
 """The production shape of dialoog on this machine, for tests/test_production_stack.py.
 
 1. A fresh PostgreSQL database of its own (named after the one in DATABASE_URL, plus
-   ``_prodstack``) and a Redis database of its own (``PRODUCTION_STACK_REDIS_DB``, default 7;
-   flushed before and after), so it never touches the pytest test database or a developer's
-   data.
+   ``_prodstack``) and a Redis database of its own (``PRODUCTION_STACK_REDIS_DB``, default 7)
+   with a queue name of its own, so it never touches the pytest test database or a
+   developer's data. Redis is not flushed: another run on the same machine may be using it;
+   this run's queue keys are deleted at the end.
 2. Production settings: DEBUG=0, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, and every
    security setting left at its production default (secure cookies, HTTPS redirect, HSTS).
    Only the e-mail goes to files (Django's file backend), so the test reads what the worker
@@ -25,6 +26,7 @@ import email.policy
 import hashlib
 import ipaddress
 import os
+import random
 import re
 import secrets
 import shlex
@@ -62,7 +64,8 @@ MAIL_SEPARATOR = "\n" + "-" * 79 + "\n"
 
 
 def free_port() -> int:
-    for port in PORTS:
+    # In random order, so two runs starting together rarely probe the same port first.
+    for port in random.sample(PORTS, len(PORTS)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -197,7 +200,6 @@ class Stack:
         self._drop_database()
         with self._server_connection() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
-        redis.Redis.from_url(self.redis_url).flushdb()
         self.manage_together(
             ("migrate", "--noinput", "--verbosity", "0"),
             ("collectstatic", "--noinput", "--verbosity", "0"),
@@ -249,7 +251,9 @@ class Stack:
 
     def destroy(self) -> None:
         self.stop()
-        redis.Redis.from_url(self.redis_url).flushdb()
+        broker = redis.Redis.from_url(self.redis_url)
+        for key in broker.scan_iter(match=f"*{self.env['CELERY_QUEUE']}*"):
+            broker.delete(key)
         self._drop_database()
 
     def _drop_database(self) -> None:

@@ -129,6 +129,11 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
     #    the smallest threshold, so three answers release the results.
     log_in(leader, base)
     expect(leader).to_have_url(f"{base}{DASHBOARD_PATH}")
+    session = [c for c in leader_ctx.cookies() if c["name"] == "sessionid"]
+    assert session and session[0]["secure"] and session[0]["httpOnly"], session
+    dashboard = leader.reload()
+    assert dashboard is not None
+    assert "max-age=31536000" in dashboard.headers["strict-transport-security"]
     stylesheet = leader.locator("link[rel=stylesheet]").first.get_attribute("href") or ""
     assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), stylesheet  # the manifest's name
     leader.goto(f"{base}{SCHOOL}/rounds/new/")
@@ -162,8 +167,9 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
     expect(leader.get_by_test_id("response-rate")).to_have_text("3 / 12")
     leader.locator(f"form[action$='{round_url.removeprefix(base)}close/'] button").click()
     leader.get_by_test_id("results-link").click()
+    expect(leader.get_by_test_id("results")).to_contain_text("Based on 3 respondents")
+    expect(leader.get_by_test_id("response-rate")).to_contain_text("3 of 12")
     expect(leader.get_by_test_id("theme-row").first).to_be_visible()
-    expect(leader.get_by_test_id("results")).to_contain_text("3")
     screenshot(leader, "production-results")
 
     # 4. A focus group on this round: the beamer in the leader's browser, two phones.
