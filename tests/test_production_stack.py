@@ -162,9 +162,12 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
         )
         phone.close()
 
-    # 3. Three of twelve answered; the leader closes the round and the results are there.
+    # 3. Three of twelve answered, enough for the threshold, but no results while the round
+    #    is open; the leader closes it and the results are there.
     leader.goto(round_url)
     expect(leader.get_by_test_id("response-rate")).to_have_text("3 / 12")
+    expect(leader.get_by_test_id("gate-message")).to_be_visible()
+    expect(leader.get_by_test_id("results-link")).to_have_count(0)
     leader.locator(f"form[action$='{round_url.removeprefix(base)}close/'] button").click()
     leader.get_by_test_id("results-link").click()
     expect(leader.get_by_test_id("results")).to_contain_text("Based on 3 respondents")
@@ -270,8 +273,8 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
     # The personal links reached gunicorn's access log only redacted.
     web_log = stack.log("web")
     assert "/i/[redacted]" in web_log
-    for link in links.values():
-        assert link.removeprefix(base) not in web_log
+    for invitation in links.values():
+        assert invitation.removeprefix(base) not in web_log
 
     stack.stop()
     assert stack.problems() == []
