@@ -56,7 +56,8 @@ def single(nudge: Nudge) -> EmailMultiAlternatives:
         {
             "user": user,
             "school": nudge.school,
-            "title": nudge.get_rule_display,
+            # Lazy, so it is translated in the recipient's language when the e-mail is rendered.
+            "title": Rule(nudge.rule).label,
             "rule": nudge.rule,
             "text": TEXT[nudge.rule],
             "action": ACTION[nudge.rule],

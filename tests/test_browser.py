@@ -10,7 +10,6 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,31 +18,23 @@ from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from .browser_helpers import (
+    CHROMIUM,
+    DASHBOARD_PATH,
+    DEMO_PASSWORD,
+    LEADER_EMAIL,
+    LOGIN_BUTTON,
+    SCHOOL_NAME,
+    TEACHER_EMAIL,
+    TEACHER_PATH,
+    answer_questionnaire,
+    answer_step,
+    launch_chromium,
+    log_in,
+    screenshot,
+)
 from .conftest import need
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
-# Generous waits: CI shares the machine with the database, the worker and the browser.
-expect.set_options(timeout=15_000)
-
-LEADER_EMAIL = "leider@regenboog.test"
-TEACHER_EMAIL = "leerkracht1@regenboog.test"
-DEMO_PASSWORD = "dialoog-demo"
-SCHOOL_NAME = "OBS De Regenboog"
-DASHBOARD_PATH = "/s/de-regenboog/"
-TEACHER_PATH = "/s/de-regenboog/me/"
-
-# Dutch assertions rely on data (theme names, intervention texts) and <html lang>, not on UI
-# strings; the login button is the one string we match, in either language.
-LOGIN_BUTTON = re.compile(r"^\s*(Inloggen|Log in)\s*$")
 # allauth's login code: letters and digits, by default 8 of them shown as "XXXX-XXXX".
 LOGIN_CODE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", re.MULTILINE)
 
@@ -80,9 +71,7 @@ def browser(_allow_sync_db_access_in_event_loop: None, django_db_setup: None) ->
     with sync_playwright() as playwright:
         for alias, connection in before.items():
             connections[alias] = connection
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = launch_chromium(playwright)
         try:
             yield chromium
         finally:
@@ -119,13 +108,6 @@ def demo(live_server: Any, settings: Any) -> str:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def log_in(page: Page, base_url: str, email: str = LEADER_EMAIL) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=LOGIN_BUTTON).click()
-
-
 def expect_dashboard(page: Page) -> None:
     expect(page).to_have_url(re.compile(re.escape(DASHBOARD_PATH) + r"$"))
     expect(page.locator("h1")).to_contain_text(SCHOOL_NAME)
@@ -133,11 +115,6 @@ def expect_dashboard(page: Page) -> None:
 
 def expect_language(page: Page, code: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", code)
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def wait_for_mail(to: str, timeout: float = 5.0) -> mail.EmailMessage:
@@ -269,18 +246,6 @@ def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
     expect(page).to_have_url(re.compile(r"/accounts/login/#main$"))
 
 
-def _answer_step(page: Page, value: int = 4) -> None:
-    """Tap one answer per statement on the current step and wait for the autosave."""
-    # htmx binds its listeners on DOMContentLoaded; the URL may change before that.
-    page.wait_for_load_state("load")
-    labels = page.locator(f"fieldset label[for$='-{value}']")
-    for index in range(labels.count()):
-        labels.nth(index).click()
-    expect(page.locator("#save-status")).to_contain_text(
-        re.compile("Opgeslagen|Saved"), timeout=15_000
-    )
-
-
 def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_rate(
     browser: Browser, demo: str
 ) -> None:
@@ -322,10 +287,10 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         )
         page.goto(f"{demo}{link.group(1)}")
         expect(page).to_have_url(re.compile(r"/vragenlijst/t1/$"))  # the token is gone
-        _answer_step(page)
+        answer_step(page)
         page.get_by_test_id("next").click()
         expect(page).to_have_url(re.compile(r"/vragenlijst/t2/$"))
-        _answer_step(page, value=2)
+        answer_step(page, value=2)
         screenshot(page, "answer-phone")
         assert violations == []  # htmx and Bootstrap run under the CSP
         page.close()  # half-way: the tab is closed without pressing anything
@@ -334,20 +299,13 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         page.goto(f"{demo}{link.group(1)}")
         # Back where the teacher left off: steps 1 and 2 were saved as they were tapped.
         expect(page).to_have_url(re.compile(r"/vragenlijst/t3/$"))
-        for following in ("t4", "t5", "open"):  # answer t3, t4 and the climate block (t5)
-            _answer_step(page, value=3)
-            page.get_by_test_id("next").click()
-            # Wait for the next step before tapping, or the taps could land on the old page.
-            expect(page).to_have_url(re.compile(rf"/vragenlijst/{following}/$"))
-        page.wait_for_load_state("load")
-        page.locator("textarea").first.fill("Meer tijd om bij elkaar in de klas te kijken.")
-        expect(page.locator("#save-status")).to_contain_text(
-            re.compile("Opgeslagen|Saved"), timeout=15_000
+        # Answer t3, t4 and the climate block (t5), then the open questions, and send.
+        answer_questionnaire(
+            page,
+            value=3,
+            next_steps=("t4", "t5", "open"),
+            text="Meer tijd om bij elkaar in de klas te kijken.",
         )
-        page.get_by_test_id("next").click()
-        expect(page).to_have_url(re.compile(r"/vragenlijst/review/$"))
-        page.get_by_test_id("submit").click()
-        expect(page.get_by_test_id("copy")).to_contain_text("Meer tijd om bij elkaar")
         screenshot(page, "answer-done-phone")
     finally:
         phone.close()

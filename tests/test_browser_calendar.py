@@ -12,13 +12,11 @@ from playwright.sync_api import Browser, expect
 
 from interventions.models import Activity, Topic, school_year
 
+from .browser_helpers import TEACHER_EMAIL, log_in, screenshot
 from .test_browser import (  # noqa: F401
-    TEACHER_EMAIL,
     _allow_sync_db_access_in_event_loop,
     browser,
     demo,
-    log_in,
-    screenshot,
 )
 
 pytestmark = [

@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
+from .browser_helpers import (
+    add_agreement,
+    join_focus_group,
+    log_in,
+    screenshot,
+    send_reaction,
+    step_to,
+)
 from .test_browser import (  # noqa: F401
     _allow_sync_db_access_in_event_loop,
     browser,
     demo,
-    log_in,
-    screenshot,
-    wait_for_mail,
 )
 
 pytestmark = [
@@ -22,18 +27,6 @@ pytestmark = [
 ]
 
 WAIT = 15_000
-
-
-def _step_to(page: Page, kind: str, total: int) -> None:
-    for _ in range(total):
-        if page.get_by_test_id("phase").get_attribute("data-phase") == kind:
-            return
-        step = int(page.get_by_test_id("phase").get_attribute("data-step") or 0)
-        page.keyboard.press("ArrowRight")
-        expect(page.get_by_test_id("phase")).to_have_attribute(
-            "data-step", str(step + 1), timeout=WAIT
-        )
-    expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", kind)
 
 
 def test_presenter_and_two_phones_run_a_focus_group(
@@ -72,14 +65,7 @@ def test_presenter_and_two_phones_run_a_focus_group(
         assert size >= 28, size
         screenshot(presenter, "focus-presenter")
 
-        pages = []
-        for ctx in phones:
-            p = ctx.new_page()
-            p.goto(f"{demo}/doe-mee/")
-            p.locator("input[name=code]").fill(code.lower())
-            p.get_by_test_id("join-form").locator("[type=submit]").click()
-            expect(p.get_by_test_id("phone")).to_be_visible()
-            pages.append(p)
+        pages = [join_focus_group(ctx, demo, code) for ctx in phones]
         one, two = pages
 
         # Check-in: three phones are needed for a figure; two stay "fewer than 3".
@@ -91,7 +77,7 @@ def test_presenter_and_two_phones_run_a_focus_group(
         presenter.get_by_test_id("reveal").click()
         expect(presenter.get_by_test_id("checkin-hopeful")).to_contain_text("fewer than 3")
 
-        _step_to(presenter, "theme", total)
+        step_to(presenter, "theme", total)
         # A new phase starts its timer; space pauses it and starts it again.
         timer = presenter.get_by_test_id("timer")
         expect(timer).not_to_have_class(re.compile("is-paused"))
@@ -99,11 +85,8 @@ def test_presenter_and_two_phones_run_a_focus_group(
         expect(presenter.get_by_test_id("timer")).to_have_class(re.compile("is-paused"))
         presenter.keyboard.press("Space")
         expect(presenter.get_by_test_id("timer")).not_to_have_class(re.compile("is-paused"))
-        for p, text in ((one, "Ja, we praten te weinig over lessen"), (two, "Herkenbaar")):
-            expect(p.get_by_test_id("reaction-form")).to_be_visible(timeout=WAIT)
-            p.locator("textarea[name=text]").fill(text)
-            p.get_by_test_id("reaction-form").locator("[type=submit]").click()
-            expect(p.get_by_test_id("notice")).to_be_visible()
+        send_reaction(one, "Ja, we praten te weinig over lessen")
+        send_reaction(two, "Herkenbaar")
         # Waiting for moderation: counted on the beamer, the texts only on the facilitator's
         # own screen.
         expect(presenter.get_by_test_id("moderation")).to_contain_text("2 reactions", timeout=WAIT)
@@ -130,14 +113,8 @@ def test_presenter_and_two_phones_run_a_focus_group(
         screenshot(presenter, "focus-reactions")
         screenshot(one, "focus-phone")
 
-        _step_to(presenter, "agreements", total)
-        form = presenter.get_by_test_id("agreement-form")
-        form.locator("select[name=kind]").select_option("agreement")
-        form.locator("input[name=text]").fill("Elke maand bespreken we samen een les")
-        form.locator("input[name=owner]").fill("het team")
-        form.locator("input[name=review_on]").fill("2027-02-01")
-        form.locator("[type=submit]").click()
-        expect(presenter.get_by_test_id("agreement")).to_contain_text("Elke maand bespreken")
+        step_to(presenter, "agreements", total)
+        add_agreement(presenter, "Elke maand bespreken we samen een les", "het team", "2027-02-01")
         expect(one.get_by_test_id("phone-phase")).to_contain_text(
             "Elke maand bespreken", timeout=WAIT
         )

@@ -10,15 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from .browser_helpers import DASHBOARD_PATH, log_in, screenshot
 from .test_browser import (  # noqa: F401
-    DASHBOARD_PATH,
     _allow_sync_db_access_in_event_loop,
     browser,
     context,
     demo,
-    log_in,
     page,
-    screenshot,
 )
 
 pytestmark = [

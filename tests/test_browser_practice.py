@@ -11,14 +11,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from .browser_helpers import DEMO_PASSWORD, LOGIN_BUTTON, log_in, screenshot
 from .test_browser import (  # noqa: F401
-    DEMO_PASSWORD,
-    LOGIN_BUTTON,
     _allow_sync_db_access_in_event_loop,
     browser,
     demo,
-    log_in,
-    screenshot,
 )
 
 pytestmark = [

@@ -56,7 +56,9 @@ def test_the_email_has_html_text_a_working_link_and_a_one_click_unsubscribe() ->
     leader.save()
     deliver_nudge(_nudge(school, leader).pk)
     message = mail.outbox[0]
-    assert "Keep the conversation going" in message.subject
+    # The whole subject: the rule's title once read as the repr of a bound method, which
+    # still contained the title (found by tests/test_production_stack.py).
+    assert message.subject == f"Reminder for {school.name}: Keep the conversation going"
     assert "Plan a team meeting" in message.body
     assert f"/s/{school.slug}/plan/new/?kind=team_meeting" in message.body
     html = message.alternatives[0][0]  # type: ignore[attr-defined]
