@@ -9,12 +9,15 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -30,6 +33,7 @@ from surveys.models import (
     Round,
     TemplateItem,
 )
+from surveys.retention import tally_closed
 from surveys.services import round_open, submit_answers
 from surveys.views import SESSION_KEY as ANSWER_SESSION_KEY
 
@@ -142,13 +146,15 @@ def dashboard_school(prefix: str, *, years: int = 6, teachers: int = 25) -> Dash
             round=rounds[0], created_by=leader, title="Focusgroep", paused=False
         )
         FocusPhase.objects.create(session=focus, order=1, kind="checkin", minutes=5)
+        tally_closed(now=now, round_ids=[r.pk for r in rounds])  # as the beat did
         seed_year_plan(school, leader)
         seed_topics(school)
     return DashboardSchool(school=school, leader=leader, focus=focus)
 
 
 def session_cookie(data: dict[str, object]) -> str:
-    store = SessionStore()
+    """A session made by the app's own session store (so also in the cache, as in use)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store.update(data)
     store.set_expiry(24 * 3600)  # forget_runs() removes them
     store.create()
@@ -213,6 +219,15 @@ def ready_to_submit(prefix: str, n: int) -> list[str]:
                 )
             )
         Session.objects.bulk_create(sessions, batch_size=2000)
+    # The copy in the cache that opening the e-mailed link would have left (cached_db).
+    store = caches[settings.SESSION_CACHE_ALIAS]
+    store.set_many(
+        {
+            f"{CACHED_DB_PREFIX}{session.session_key}": {ANSWER_SESSION_KEY: pk}
+            for session, pk in zip(sessions, invitations, strict=True)
+        },
+        timeout=24 * 3600,
+    )
     return keys
 
 
@@ -222,9 +237,11 @@ NATIONAL_PREFIX = "landelijk"
 def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
     """``schools`` schools of ``teachers_per_school`` teachers, each school with one released
     round of the 40-item questionnaire that every teacher answered: 7,000 x 25 x 40 = 7
-    million answers. Built once; returns the number of answers of the set."""
+    million answers, counted into tallies as the beat does after closing. Built once; returns
+    the number of answers of the set."""
     template = questionnaire_of_40()
     if School.objects.filter(slug=f"{NATIONAL_PREFIX}-0").exists():
+        tally_closed(now=timezone.now())  # as the beat does (a no-op once counted)
         return _national_answers()
     now = timezone.now()
     with transaction.atomic():
@@ -301,6 +318,7 @@ def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
             )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    tally_closed(now=timezone.now())  # as the beat does ten minutes after each round closes
     return _national_answers()
 
 

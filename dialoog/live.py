@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -102,10 +103,12 @@ def version_tag(version: int) -> str:
 
 
 # A phone polls every two seconds and 30 phones poll the same session, so the session's
-# version is read from the cache, not the database, for at most this long. ``bump()`` on the
-# session forgets it at once; the short life bounds what a race between a poll and a change
-# can leave behind to one second.
+# version is read from memory or the cache, not the database, for at most this long: first
+# from this worker's own memory, then from Redis. ``bump()`` forgets it at once in Redis and
+# in the worker that made the change; another worker may answer from its memory for up to
+# this long, and a race between a poll and a change leaves no more behind.
 LIVE_STATE_SECONDS = 1
+_remembered: dict[str, tuple[float, int]] = {}  # key -> (until, version), this worker only
 
 
 def _state_key(model: type[models.Model], pk: object) -> str:
@@ -114,22 +117,19 @@ def _state_key(model: type[models.Model], pk: object) -> str:
 
 def forget_state(session: models.Model) -> None:
     """Called by a session's ``bump()``: the next poll reads the new version."""
+    key = _state_key(type(session), session.pk)
+    _remembered.pop(key, None)
     try:
-        cache.delete(_state_key(type(session), session.pk))
+        cache.delete(key)
     except Exception:  # without the cache the poll asks the database
         logger.warning("live: cache unavailable, version not forgotten", exc_info=True)
 
 
-def held_session_tag(
-    request: HttpRequest, session_key: str, sessions: models.QuerySet[Any]
-) -> str | None:
-    """The ETag of the running session a phone holds in its own session; ``None`` when it
-    holds none or it has ended (the view then says so). From the cache when it can, else
-    one small query."""
-    pk = request.session.get(session_key)
-    if pk is None:
-        return None
-    key = _state_key(sessions.model, pk)
+def _version(key: str, pk: object, sessions: models.QuerySet[Any]) -> int:
+    now = time.monotonic()
+    remembered = _remembered.get(key)
+    if remembered is not None and remembered[0] > now:
+        return remembered[1]
     try:
         version = cache.get(key)
     except Exception:
@@ -145,6 +145,22 @@ def held_session_tag(
             cache.set(key, version, LIVE_STATE_SECONDS)
         except Exception:
             logger.warning("live: cache unavailable", exc_info=True)
+    if len(_remembered) > 1000:  # sessions end; forget the lot now and then
+        _remembered.clear()
+    _remembered[key] = (now + LIVE_STATE_SECONDS, version)
+    return int(version)
+
+
+def held_session_tag(
+    request: HttpRequest, session_key: str, sessions: models.QuerySet[Any]
+) -> str | None:
+    """The ETag of the running session a phone holds in its own session; ``None`` when it
+    holds none or it has ended (the view then says so). From memory or the cache when it
+    can, else one small query."""
+    pk = request.session.get(session_key)
+    if pk is None:
+        return None
+    version = _version(_state_key(sessions.model, pk), pk, sessions)
     return version_tag(version) if version else None
 
 

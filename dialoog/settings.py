@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.prune_cancelled_activities",
         "schedule": 24 * 3600.0,
     },
+    # Counts rounds soon after they close, so results are read from tallies (surveys.retention).
+    "tally-closed-rounds": {"task": "surveys.tasks.tally_closed_rounds", "schedule": 600.0},
     # AVG: deletes what has passed each school's retention period (surveys.retention).
     "purge-expired-data": {
         "task": "surveys.tasks.purge_expired_data",

@@ -34,7 +34,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from django.db.models import (
     Avg,
@@ -45,6 +45,7 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Q,
+    QuerySet,
     StdDev,
     Sum,
     Value,
@@ -158,7 +159,7 @@ def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None
     if not round_gate(round, now).released:
         return None
     rows: list[tuple[int, int | None, int]]
-    if round.is_purged:
+    if round.is_tallied:
         rows = [
             (item_id, None if value == DONT_KNOW else value, n)
             for item_id, value, n in RoundTally.objects.filter(round=round).values_list(
@@ -190,7 +191,7 @@ def theme_means(round: Round, now: datetime) -> dict[int, float] | None:
     """
     if not round_gate(round, now).released:
         return None
-    if round.is_purged:
+    if round.is_tallied:
         return {theme: sums.mean for (_, theme), sums in _tally_sums([round.pk]).items()}
     rows = (
         Answer.objects.filter(response__round=round, item__block=Block.THEME)
@@ -237,23 +238,26 @@ class _Sums:
 
 
 def _tally_sums(round_ids: Sequence[int]) -> dict[tuple[int, int], _Sums]:
-    """Per (round id, theme number), from the tallies of purged rounds: the sums that mean and
+    """Per (round id, theme number), from the tallies of counted rounds: the sums that mean and
     spread are made of, in one grouped query ("don't know" left out, as in the answers)."""
+    rows = theme_sums(RoundTally.objects.filter(round_id__in=round_ids), "round_id")
+    return {(row["round_id"], row["item__theme__number"]): sums for row, sums in rows}
+
+
+def theme_sums(tallies: QuerySet[RoundTally], *by: str) -> list[tuple[dict[str, Any], _Sums]]:
+    """Sums of favourable values per theme (and per ``by``) over ``tallies``, grouped in the
+    database: also the national picture (``surveys.national``), over every school's tallies."""
     favourable = _favourable()
     weighted = ExpressionWrapper(favourable * F("count"), output_field=IntegerField())
     squared = ExpressionWrapper(favourable * favourable * F("count"), output_field=IntegerField())
     rows = (
-        RoundTally.objects.filter(round_id__in=round_ids, item__block=Block.THEME)
+        tallies.filter(item__block=Block.THEME)
         .exclude(value=DONT_KNOW)
-        .values("round_id", "item__theme__number")
+        .values(*by, "item__theme__number")
         .annotate(n=Sum("count"), s1=Sum(weighted), s2=Sum(squared))
         .order_by()
     )
-    return {
-        (row["round_id"], row["item__theme__number"]): _Sums(row["n"], row["s1"], row["s2"])
-        for row in rows
-        if row["n"]
-    }
+    return [(row, _Sums(row["n"], row["s1"], row["s2"])) for row in rows if row["n"]]
 
 
 def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
@@ -261,7 +265,7 @@ def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
     top of the gate's count. ``None`` when the gate is shut."""
     if not round_gate(round, now).released:
         return None
-    if round.is_purged:
+    if round.is_tallied:
         return {
             theme: ThemeStat(mean=sums.mean, spread=sums.spread, answers=sums.n)
             for (_, theme), sums in _tally_sums([round.pk]).items()
@@ -287,21 +291,15 @@ def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
 def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, float]]:
     """Per round id (only rounds the gate releases): per theme number, the mean favourable
     value. Two queries whatever the number of rounds: one count of responses per round, one
-    grouped average per round and theme; one more when some rounds are purged (their counts
-    are on the round, their means come from the tallies)."""
+    grouped average per round and theme; one more when some rounds are tallied (their means
+    come from the tallies; a purged round's count is on the round)."""
     closed = [r for r in rounds if r.is_closed(now)]
     if not closed:
         return {}
     live = [r for r in closed if not r.is_purged]
     counts: dict[int, int] = {}
     if live:
-        counts = dict(
-            Response.objects.filter(round__in=live)
-            .values("round_id")
-            .annotate(n=Count("id"))
-            .order_by()
-            .values_list("round_id", "n")
-        )
+        counts = Response.objects.per_round(r.pk for r in live)
     for r in closed:
         if r.is_purged and r.purged_respondents is not None:
             counts[r.pk] = r.purged_respondents
@@ -309,7 +307,7 @@ def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, f
     if not released:
         return {}
     trend: dict[int, dict[int, float]] = {r.pk: {} for r in released}
-    released_live = [r.pk for r in released if not r.is_purged]
+    released_live = [r.pk for r in released if not r.is_tallied]
     if released_live:
         rows = (
             Answer.objects.filter(response__round_id__in=released_live, item__block=Block.THEME)
@@ -320,9 +318,9 @@ def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, f
         for row in rows:
             if row["mean"] is not None:
                 trend[row["response__round_id"]][row["item__theme__number"]] = float(row["mean"])
-    released_purged = [r.pk for r in released if r.is_purged]
-    if released_purged:
-        for (round_id, theme), sums in _tally_sums(released_purged).items():
+    released_tallied = [r.pk for r in released if r.is_tallied]
+    if released_tallied:
+        for (round_id, theme), sums in _tally_sums(released_tallied).items():
             trend[round_id][theme] = sums.mean
     return trend
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from dialoog.models import School, Team
 
+from .anonymity import round_gate
 from .models import QuestionnaireTemplate, Round
 
 
@@ -122,4 +123,15 @@ class ExtendForm(forms.Form):
             raise ValidationError(_("Choose a moment in the future."))
         if closes_at <= self.round.opens_at:
             raise ValidationError(_("The round must close after it opens."))
+        if self.round.is_closed(self.now) and (
+            self.round.is_purged or round_gate(self.round, self.now).released
+        ):
+            # Two released versions of the same round differ by exactly the late answers.
+            raise ValidationError(
+                _(
+                    "The results of this round have been shown, so it cannot be opened again: "
+                    "comparing the two would show what the late answers were. Start a new "
+                    "round instead."
+                )
+            )
         return closes_at

@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -349,6 +350,10 @@ class Round(models.Model):
     # The number of responses at that moment, kept only when it reached the threshold: a round
     # whose results were never released keeps nothing, not even how many answered.
     purged_respondents = models.PositiveIntegerField(null=True, blank=True)
+    # Set once the closed round was counted (surveys.retention.tally_closed): a released
+    # round's answers are then in its ``tallies`` too, and results, trend and the national
+    # picture read those few rows instead of every answer. Answers no longer change then.
+    tallied_at = models.DateTimeField(null=True, blank=True)
 
     objects = RoundQuerySet.as_manager()
 
@@ -401,6 +406,12 @@ class Round(models.Model):
     @property
     def is_purged(self) -> bool:
         return self.purged_at is not None
+
+    @property
+    def is_tallied(self) -> bool:
+        """Its results are read from its tallies (a round that was not released has none, and
+        its gate stays shut before anything is read)."""
+        return self.tallied_at is not None or self.purged_at is not None
 
     def has_opened(self, now: datetime) -> bool:
         return now >= self.opens_at
@@ -470,11 +481,26 @@ class Draft(models.Model):
         return f"draft {self.pk}"
 
 
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def per_round(self, round_ids: Iterable[int]) -> dict[int, int]:
+        """How many responses each of these rounds has (rounds with none are left out), in
+        one grouped query."""
+        return dict(
+            self.filter(round_id__in=list(round_ids))
+            .values("round_id")
+            .annotate(n=models.Count("pk"))
+            .order_by()
+            .values_list("round_id", "n")
+        )
+
+
 class Response(models.Model):
     """One submitted questionnaire. Deliberately nothing but its round."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("response")
@@ -527,10 +553,11 @@ class OpenAnswer(models.Model):
 
 
 class RoundTally(models.Model):
-    """How many respondents gave one value to one statement of a purged round: what is left of
-    its answers after the retention period, enough to draw the same results, trend and signals.
-    Written by ``surveys.retention`` only for a round whose results were released, and read
-    only through ``surveys.anonymity``, like the answers it replaces."""
+    """How many respondents gave one value to one statement of a closed round: counted once,
+    soon after closing, so results are read from a few rows instead of every answer, and what
+    is left of the answers after the retention period, enough to draw the same results, trend
+    and signals. Written by ``surveys.retention`` only for a round whose results were released,
+    and read only through ``surveys.anonymity``, like the answers it stands for."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tallies")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
@@ -538,8 +565,8 @@ class RoundTally(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
-        verbose_name = _("tally of a purged round")
-        verbose_name_plural = _("tallies of purged rounds")
+        verbose_name = _("tally of a closed round")
+        verbose_name_plural = _("tallies of closed rounds")
         constraints = [
             models.UniqueConstraint(fields=["round", "item", "value"], name="tally_once"),
             models.CheckConstraint(

@@ -30,7 +30,7 @@ import calendar
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any
 
@@ -142,6 +142,13 @@ def _store_tallies(round_ids: Sequence[int]) -> None:
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
+def _released(thresholds: dict[int, int]) -> dict[int, int]:
+    """Of these rounds (id: threshold), the ones whose results were released, with their
+    number of respondents."""
+    counts = Response.objects.per_round(thresholds)
+    return {pk: counts[pk] for pk, t in thresholds.items() if counts.get(pk, 0) >= t}
+
+
 def _purge_rounds(scope: _Scope) -> int:
     """Eight statements at most, however many rounds are due."""
     due = scope.due("school", "closes_at")
@@ -150,16 +157,15 @@ def _purge_rounds(scope: _Scope) -> int:
         claimed = list(thresholds)
         if not claimed:
             return 0
-        counts = dict(
-            Response.objects.filter(round_id__in=claimed)
-            .values("round_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("round_id", "n")
+        released = _released(thresholds)
+        # A round counted soon after closing (tally_closed) has its tallies already.
+        untallied = set(
+            Round.objects.filter(pk__in=list(released), tallied_at__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
-        released = {pk: counts[pk] for pk in claimed if counts.get(pk, 0) >= thresholds[pk]}
-        if released:
-            _store_tallies(list(released))
+        if untallied:
+            _store_tallies(sorted(untallied))
         Round.objects.filter(pk__in=claimed).update(
             purged_at=scope.now,
             purged_respondents=Case(
@@ -227,3 +233,32 @@ def purge_expired(*, now: datetime, school_ids: Sequence[int] | None = None) -> 
         interviews=_purge_interviews(scope),
         sessions=_purge_sessions(scope),
     )
+
+
+# A submit that began just before closing may still be committing: count a little later.
+TALLY_AFTER = timedelta(minutes=10)
+
+
+def tally_closed(*, now: datetime, round_ids: Sequence[int] | None = None) -> int:
+    """Count every round that closed at least ``TALLY_AFTER`` ago and was not counted yet:
+    a released round's answers go into its tallies (one INSERT … SELECT for all of them),
+    and every claimed round is marked, released or not, so it is looked at once. Returns the
+    number of rounds marked. Idempotent, and safe beside a second run (rows are claimed with
+    SKIP LOCKED); five statements however many rounds.
+
+    A closed round cannot take answers any more, and one whose results were released cannot
+    be opened again (``ExtendForm``), so tallies never go stale. A round that was not released
+    may be reopened; it has no tallies and loses its mark (``Round.reopen``)."""
+    due = Round.objects.filter(
+        closes_at__lte=now - TALLY_AFTER, tallied_at__isnull=True, purged_at__isnull=True
+    )
+    if round_ids is not None:
+        due = due.filter(pk__in=round_ids)
+    with transaction.atomic():
+        thresholds = dict(_claim(due, "threshold"))
+        if not thresholds:
+            return 0
+        released = _released(thresholds)
+        if released:
+            _store_tallies(sorted(released))
+        return Round.objects.filter(pk__in=list(thresholds)).update(tallied_at=now)

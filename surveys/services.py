@@ -18,6 +18,7 @@ from .models import (
     OpenAnswer,
     OpenQuestion,
     QuestionnaireTemplate,
+    QuestionnaireVersion,
     Response,
     Round,
     hash_token,
@@ -100,9 +101,11 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
     3. write one Response, its Answers and the OpenAnswers in bulk;
     4. delete the draft and mark the invitation done.
     Returns the teacher's own copy, which exists nowhere else afterwards."""
+    # One query: the invitation locked (not its round or draft), with its round, the frozen
+    # version and the draft. A teacher's phone may send twice; the second waits here.
     invitation = (
-        Invitation.objects.select_for_update()
-        .select_related("round")
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("round__version", "draft")
         .filter(pk=invitation_id)
         .first()
     )
@@ -113,10 +116,10 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
     round_ = invitation.round
     if not round_.is_open(now):
         raise SubmitError("closed")
-    draft = Draft.objects.filter(invitation=invitation).first()
+    draft = getattr(invitation, "draft", None)
     saved = draft.answers if draft else {}
     opens = draft.open_answers if draft else {}
-    items = list(Item.objects.filter(version_id=round_.version_id))
+    items, questions = frozen_content(round_.version)
     missing = [item for item in items if str(item.pk) not in saved]
     if missing:
         raise SubmitError("incomplete")
@@ -127,18 +130,43 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
     for item in items:
         value = int(saved[str(item.pk)])
         stored = None if value == DONT_KNOW else value
-        answers.append(Answer(response=response, item=item, value=stored))
+        answers.append(Answer(response=response, item_id=item.pk, value=stored))
         copy.append(CopyLine(text=item.text, value=stored))
     Answer.objects.bulk_create(answers)
-    questions = {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=round_.version_id)}
     open_copy = {}
     open_rows = []
     for key, text in opens.items():
         text = text.strip()
         if key in questions and text:
-            open_rows.append(OpenAnswer(round=round_, question=questions[key], text=text))
+            open_rows.append(OpenAnswer(round=round_, question_id=questions[key].pk, text=text))
             open_copy[questions[key].text] = text
-    OpenAnswer.objects.bulk_create(open_rows)
-    Draft.objects.filter(invitation=invitation).delete()
+    if open_rows:
+        OpenAnswer.objects.bulk_create(open_rows)
+    if draft is not None:
+        Draft.objects.filter(pk=draft.pk).delete()
     Invitation.objects.filter(pk=invitation.pk).update(done=True)
+    # Their reminders for this round end with the submit (the beat's scan does the rest).
+    from nudges.models import Nudge
+
+    Nudge.objects.finished_answering(invitation.user_id, round_.pk)
     return copy, open_copy
+
+
+# A version is frozen: its statements and questions never change, so each web worker reads
+# them once. Keyed by the fingerprint of the content too, so a reused id can never match.
+_FROZEN: dict[tuple[int, str], tuple[list[Item], dict[str, OpenQuestion]]] = {}
+
+
+def frozen_content(
+    version: QuestionnaireVersion,
+) -> tuple[list[Item], dict[str, OpenQuestion]]:
+    """The version's statements in order and its open questions by id (as text)."""
+    key = (version.pk, version.fingerprint)
+    if key not in _FROZEN:
+        if len(_FROZEN) > 64:
+            _FROZEN.clear()
+        _FROZEN[key] = (
+            list(Item.objects.filter(version_id=version.pk)),
+            {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version.pk)},
+        )
+    return _FROZEN[key]

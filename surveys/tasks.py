@@ -85,3 +85,11 @@ def purge_expired_data(school_ids: list[int] | None = None) -> dict[str, int]:
     is marked, and a second run or delivery finds nothing left to do."""
     purged = purge_expired(now=timezone.now(), school_ids=school_ids)
     return {"rounds": purged.rounds, "interviews": purged.interviews, "sessions": purged.sessions}
+
+
+@shared_task(acks_late=True)
+def tally_closed_rounds(round_ids: list[int] | None = None) -> int:
+    """Beat, every ten minutes: count the rounds that have closed (surveys.retention)."""
+    from .retention import tally_closed
+
+    return tally_closed(now=timezone.now(), round_ids=round_ids)

@@ -20,7 +20,6 @@ from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
-from nudges.models import Nudge
 
 from .anonymity import response_rate, round_gate
 from .exports import NotReleased, report_csv, report_xlsx
@@ -219,7 +218,10 @@ def round_extend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     now = timezone.now()
     form = ExtendForm(**submitted(request), round=round_, now=now)
     if form.is_valid():
-        Round.objects.filter(pk=round_.pk).update(closes_at=form.cleaned_data["closes_at"])
+        # A reopened round (never released) is counted again once it closes.
+        Round.objects.filter(pk=round_.pk).update(
+            closes_at=form.cleaned_data["closes_at"], tallied_at=None
+        )
         messages.success(request, _("The closing moment was changed."))
     else:
         for error in form.errors.get("closes_at", []):
@@ -523,25 +525,24 @@ def _save(draft: Draft, data: Any, step: Step, round_: Round) -> dict[int, str]:
 @never_cache
 @require_POST
 def answer_submit(request: HttpRequest) -> HttpResponse:
-    invitation = _answering(request)
-    if invitation is None:
+    pk = request.session.get(SESSION_KEY)
+    if not pk:
         return _stop(request, "no_session", status=403)
-    user = invitation.user
     try:
-        copy, open_copy = submit_answers(invitation_id=invitation.pk, now=timezone.now())
+        copy, open_copy = submit_answers(invitation_id=pk, now=timezone.now())
     except SubmitError as error:
         if error.code == "incomplete":
             messages.error(request, _("Some statements have no answer yet; they are marked below."))
             return redirect("surveys:answer_step", step="review")
+        if error.code == "unknown":
+            return _stop(request, "no_session", status=403)
         return _stop(request, "done" if error.code == "already_done" else "closed")
     request.session.pop(SESSION_KEY, None)
-    # Their own reminder ends now; what the leader sees (the response rate) is brought up to
-    # date by the beat's scan. One scan per submit was a Celery task per teacher, and at a
-    # school morning's rate it kept a worker busy.
-    Nudge.objects.finished_answering(invitation.user_id, invitation.round_id)
     labels = dict(_scale())
     lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
     if request.POST.get("email_copy"):
+        invitation = Invitation.objects.select_related("user", "round__school").get(pk=pk)
+        user = invitation.user
         # Sent from here, not through the broker, so no copy of the answers waits in a queue.
         message = templated_email(
             "surveys/email/copy",

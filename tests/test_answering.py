@@ -241,12 +241,33 @@ def test_submitting_forty_answers_costs_a_fixed_number_of_queries(
             "open_answers": {str(version.open_questions.first().pk): "Meer tijd samen."},  # type: ignore[union-attr]
         },
     )
-    from surveys.services import submit_answers
+    from surveys import services
 
+    services._FROZEN.clear()
+    # The invitation locked with its round, version and draft; the version's statements and
+    # questions (read once per worker: a version never changes); the response, its answers,
+    # the open answer; the draft deleted, the invitation done, the teacher's reminders ended;
+    # and the savepoint around it.
     with django_assert_num_queries(11):  # type: ignore[operator]
-        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+        services.submit_answers(invitation_id=invitation.pk, now=timezone.now())
     assert OpenAnswer.objects.count() == 1
     assert Answer.objects.count() == 40
+
+    # The next teacher's submit finds the statements already read.
+    other = Invitation.objects.filter(round=round_, done=False).first()
+    assert other is not None
+    Draft.objects.update_or_create(
+        invitation=other,
+        defaults={
+            "answers": {
+                str(pk): 4
+                for pk in Item.objects.filter(version=version).values_list("pk", flat=True)
+            }
+        },
+    )
+    with django_assert_num_queries(8):  # type: ignore[operator]
+        services.submit_answers(invitation_id=other.pk, now=timezone.now())
+    assert Answer.objects.count() == 80
 
 
 def _columns(model: type[models.Model]) -> list[models.Field[object, object]]:

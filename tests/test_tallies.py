@@ -1,0 +1,167 @@
+"""Rounds are counted soon after they close (surveys.retention.tally_closed): results, trend
+and the national picture then read a few tallies instead of every answer, and look exactly
+the same. A released round cannot be opened again, so its tallies never go stale."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.db.models import Avg
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dialoog.models import School, Team, User
+from surveys import anonymity
+from surveys.models import Answer, Block, Round, RoundTally
+from surveys.national import MIN_SCHOOLS, national_theme_means
+from surveys.report import build
+from surveys.retention import TALLY_AFTER, tally_closed
+from surveys.tasks import tally_closed_rounds
+
+from .factories import SchoolFactory, TeamFactory
+from .test_retention import NOW, answered_round, fingerprint, purge
+
+
+def _tally(at: Any = NOW) -> int:
+    with time_machine.travel(at, tick=False):
+        return tally_closed(now=timezone.now())
+
+
+def test_a_released_round_is_counted_once_after_closing(school: School, team: Team) -> None:
+    released = answered_round(school, team, closed_months_ago=1, answered=6)
+    below = answered_round(school, team, closed_months_ago=1, answered=2)
+    just_closed = answered_round(school, team, closed_months_ago=0, answered=6)
+    Round.objects.filter(pk=just_closed.pk).update(closes_at=NOW - TALLY_AFTER / 2)
+
+    assert _tally() == 2
+    assert RoundTally.objects.filter(round=released).exists()
+    assert not RoundTally.objects.filter(round=below).exists()  # never shown: nothing kept
+    assert not RoundTally.objects.filter(round=just_closed).exists()  # a submit may still land
+    assert set(Round.objects.exclude(tallied_at=None).values_list("pk", flat=True)) == {
+        released.pk,
+        below.pk,
+    }
+    assert _tally() == 0  # a second run finds nothing to do
+    assert _tally(NOW + TALLY_AFTER) == 1  # the round that had just closed, now
+
+
+def test_the_beat_counts_closed_rounds_every_ten_minutes() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["tally-closed-rounds"]
+    assert entry["task"] == tally_closed_rounds.name
+    assert entry["schedule"] == 600.0
+
+
+def test_figures_read_from_the_tallies_are_the_figures_of_the_answers(
+    school: School, team: Team
+) -> None:
+    old = answered_round(school, team, closed_months_ago=14, answered=7)
+    young = answered_round(school, team, closed_months_ago=2, answered=6)
+    before = {r.pk: fingerprint(build(r, NOW)) for r in (old, young)}
+    distributions = anonymity.item_distributions(young, NOW)
+
+    _tally()
+    old.refresh_from_db()
+    young.refresh_from_db()
+    assert old.is_tallied and young.is_tallied
+    with CaptureQueriesContext(connection) as captured:
+        after = {r.pk: fingerprint(build(r, NOW)) for r in (old, young)}
+        assert anonymity.item_distributions(young, NOW) == distributions
+    assert after == before
+    # No answer is read any more for a counted round.
+    assert not [q for q in captured.captured_queries if '"surveys_answer"' in q["sql"]]
+
+    # The purge later keeps the tallies it finds (no second copy) and the same figures.
+    count = RoundTally.objects.count()
+    School.objects.filter(pk=school.pk).update(retention_months=12)
+    purge()
+    old.refresh_from_db()
+    assert old.is_purged and not Answer.objects.filter(response__round=old).exists()
+    assert RoundTally.objects.count() == count
+    assert fingerprint(build(old, NOW)) == before[old.pk]
+
+
+def test_a_released_round_cannot_be_opened_again_but_one_below_the_threshold_can(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        released = answered_round(school, team, closed_months_ago=1, answered=6)
+        below = answered_round(school, team, closed_months_ago=1, answered=2)
+        tally_closed(now=timezone.now())
+        client.force_login(leader)
+        later = (timezone.localtime() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+        page = client.post(
+            f"/s/{school.slug}/rounds/{released.pk}/extend/", {"closes_at": later}, follow=True
+        ).content.decode()
+        assert "kan niet opnieuw worden geopend" in page
+        assert Round.objects.get(pk=released.pk).closes_at == released.closes_at
+
+        client.post(f"/s/{school.slug}/rounds/{below.pk}/extend/", {"closes_at": later})
+        reopened = Round.objects.get(pk=below.pk)
+        assert reopened.is_open(timezone.now())
+        assert reopened.tallied_at is None  # counted again when it closes
+
+
+# --- the national picture -----------------------------------------------------------------
+
+
+def _schools(n: int, *, months_ago: int = 2, answered: int = 5) -> list[Round]:
+    rounds = []
+    for _ in range(n):
+        school = SchoolFactory.create()
+        rounds.append(
+            answered_round(
+                school,
+                TeamFactory.create(school=school),
+                closed_months_ago=months_ago,
+                answered=answered,
+            )
+        )
+    # The national picture is of whole-school rounds.
+    Round.objects.filter(pk__in=[r.pk for r in rounds]).update(team=None)
+    return rounds
+
+
+def test_the_national_picture_needs_enough_schools(db: None) -> None:
+    _schools(MIN_SCHOOLS - 1)
+    _tally()
+    assert national_theme_means(NOW) is None
+
+
+@pytest.mark.django_db
+def test_the_national_picture_is_the_mean_of_every_released_answer_of_the_year() -> None:
+    counted = _schools(MIN_SCHOOLS)
+    _schools(1, months_ago=14)  # older than a year
+    _schools(1, answered=2)  # never released
+    _tally()
+    national = national_theme_means(NOW)
+    assert national is not None and national.schools == MIN_SCHOOLS
+
+    expected = {
+        row["item__theme__number"]: row["mean"]
+        for row in Answer.objects.filter(
+            response__round__in=counted, item__block=Block.THEME, value__isnull=False
+        )
+        .values("item__theme__number")
+        .annotate(mean=Avg(anonymity._favourable()))
+    }
+    assert {t: n.mean for t, n in national.themes.items()} == pytest.approx(expected)
+    assert (
+        sum(n.answers for n in national.themes.values())
+        == Answer.objects.filter(
+            response__round__in=counted, item__block=Block.THEME, value__isnull=False
+        ).count()
+    )
+
+
+def test_the_national_picture_is_two_queries(db: None, django_assert_num_queries: Any) -> None:
+    _schools(MIN_SCHOOLS)
+    _tally()
+    with django_assert_num_queries(2):
+        national_theme_means(NOW)
