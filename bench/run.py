@@ -351,6 +351,24 @@ def throughput(name: str, bares: list[Wrk], ours: list[Wrk], target: float) -> l
     ]
 
 
+NOTES = [
+    "Notes:",
+    "",
+    "- Each ratio compares two wrk runs against the same server, alternated twice; bare and ",
+    "  ours share the machine with wrk, PostgreSQL and Redis, so the ratios are steadier than",
+    "  the absolute figures.",
+    "- The national aggregate reads the rounds' tallies, which the beat writes ten minutes",
+    "  after a round closes (timed in the row below it); the sequential count reads every",
+    "  answer.",
+    "- The dashboard's HTML is counted gzipped, as a proxy sends it (the app does not compress",
+    "  HTML itself); its assets as WhiteNoise sends them to a browser that accepts br.",
+    "- The data is analysed before measuring, as autovacuum does in production (the CI",
+    "  machine's PostgreSQL runs without autovacuum).",
+    "- Why the missed targets are missed, and what would close them: docs/architecture.md,",
+    '  "Speed".',
+]
+
+
 def write_results(figures: list[Figure], options: argparse.Namespace) -> None:
     cpu = next(
         (
@@ -390,6 +408,7 @@ def write_results(figures: list[Figure], options: argparse.Namespace) -> None:
     for f in figures:
         verdict = "" if f.met is None else ("met" if f.met else "**missed**")
         lines.append(f"| {f.name} | {f.value} | {f.target} | {verdict} |")
+    lines += ["", *NOTES]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
 
