@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .forms import submitted
+from .http import no_store
 
 # Wrong codes allowed per network address in JOIN_WINDOW seconds: a whole school behind one
 # address mistypes now and then, but guessing one of 25**6 codes this way is hopeless.
@@ -100,6 +101,27 @@ def join_by_code(
 def version_tag(version: int) -> str:
     """The ETag of a live screen: the session's version, per language (the words differ)."""
     return f"{version}-{translation.get_language()}"
+
+
+def render_live(
+    request: HttpRequest, template: str, context: dict[str, Any], version: int
+) -> HttpResponse:
+    """A polled part of a live screen: tagged with the session's version, never cached."""
+    response = render(request, template, context)
+    response["ETag"] = f'"{version_tag(version)}"'
+    return no_store(response)
+
+
+def school_session_tag(sessions: models.QuerySet[Any], school: Any, pk: int) -> str | None:
+    """The ETag of the school's session ``pk`` for the presenter's screen, in one small
+    query; ``None`` when the school has no such session (the view then answers 404)."""
+    version = (
+        sessions.for_school(school)  # type: ignore[attr-defined]
+        .filter(pk=pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return None if version is None else version_tag(version)
 
 
 # A phone polls every two seconds and 30 phones poll the same session, so the session's

@@ -101,23 +101,16 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 
 
 def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
-    version = (
-        PracticeSession.objects.for_school(school)
-        .filter(pk=pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    return None if version is None else live.version_tag(version)
+    return live.school_session_tag(PracticeSession.objects.all(), school, pk)
 
 
 def _live(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
-    response = render(
+    return live.render_live(
         request,
         "practice/_presenter_live.html",
         {"school": school, **presenter_context(session, timezone.now())},
+        session.version,
     )
-    response["ETag"] = f'"{live.version_tag(session.version)}"'
-    return no_store(response)
 
 
 @school_view(lead=True)
@@ -253,11 +246,12 @@ def _gone(request: HttpRequest) -> HttpResponse:
 
 
 def _phone_live(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
-    response = render(
-        request, "practice/_phone_live.html", phone_context(request, session, **extra)
+    return live.render_live(
+        request,
+        "practice/_phone_live.html",
+        phone_context(request, session, **extra),
+        session.version,
     )
-    response["ETag"] = f'"{live.version_tag(session.version)}"'
-    return no_store(response)
 
 
 @require_GET

@@ -204,20 +204,16 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 
 
 def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
-    version = (
-        FocusSession.objects.for_school(school).filter(pk=pk).values_list("version", flat=True)
-    ).first()
-    return None if version is None else live.version_tag(version)
+    return live.school_session_tag(FocusSession.objects.all(), school, pk)
 
 
 def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
-    response = render(
+    return live.render_live(
         request,
         "surveys/focus/_presenter_live.html",
         {"school": school, **presenter_context(session, timezone.now())},
+        session.version,
     )
-    response["ETag"] = f'"{live.version_tag(session.version)}"'
-    return no_store(response)
 
 
 @school_view(lead=True)
@@ -279,13 +275,12 @@ def _moderation_live(request: HttpRequest, school: School, session: FocusSession
     pending: list[Reaction] = []
     if phase is not None and phase.kind == FocusPhase.Kind.THEME:
         pending = list(phase.reactions.filter(status=Reaction.Status.PENDING))
-    response = render(
+    return live.render_live(
         request,
         "surveys/focus/_moderation_live.html",
         {"school": school, "session": session, "phase": phase, "pending": pending},
+        session.version,
     )
-    response["ETag"] = f'"{live.version_tag(session.version)}"'
-    return no_store(response)
 
 
 @school_view(lead=True)
@@ -355,9 +350,9 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
     context = presenter_context(session, timezone.now())
     context.update(school=school, agreement_form=form)
     if getattr(request, "htmx", False):
-        response = render(request, "surveys/focus/_presenter_live.html", context)
-        response["ETag"] = f'"{live.version_tag(session.version)}"'
-        return no_store(response)
+        return live.render_live(
+            request, "surveys/focus/_presenter_live.html", context, session.version
+        )
     messages.error(request, _("The agreement was not saved; see the form."))
     return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
 
@@ -473,11 +468,12 @@ def _gone(request: HttpRequest) -> HttpResponse:
 
 
 def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
-    response = render(
-        request, "surveys/focus/_phone_live.html", {**phone_context(request, session), **extra}
+    return live.render_live(
+        request,
+        "surveys/focus/_phone_live.html",
+        {**phone_context(request, session), **extra},
+        session.version,
     )
-    response["ETag"] = f'"{live.version_tag(session.version)}"'
-    return no_store(response)
 
 
 @require_GET

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -31,18 +30,13 @@ from surveys.services import round_open
 
 from .conftest import need
 from .factories import MembershipFactory, SchoolFactory, UserFactory
+from .production_stack import free_port
 from .survey_helpers import default_template, fresh_token, restore_catalogue
 from .test_celery_worker import ROOT, _database_url
 
 TEACHERS = 40
 PHONES = 30
 PASSWORD = "ochtend-onder-druk-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.load
@@ -110,7 +104,7 @@ def test_a_school_morning_under_load_loses_nothing_and_fails_nothing(tmp_path: P
         CELERY_QUEUE=f"load-{uuid.uuid4().hex[:8]}",
     )
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    with running(env, port=_free_port(), log_dir=tmp_path / "logs", worker=False) as stack:
+    with running(env, port=free_port(), log_dir=tmp_path / "logs", worker=False) as stack:
         load = subprocess.run(
             [
                 sys.executable,
