@@ -11,17 +11,19 @@ from django.http import HttpRequest
 
 from .models import Membership
 
+TWO_FACTOR_ROLES = {*Membership.LEADING_ROLES, Membership.Role.BOARD_ADMIN}
 
-def may_use_two_factor(user: Any) -> bool:
-    return bool(
-        user.is_authenticated
-        and (
-            user.is_staff
-            or user.memberships.filter(
-                role__in=[*Membership.LEADING_ROLES, Membership.Role.BOARD_ADMIN]
-            ).exists()
-        )
-    )
+
+def may_use_two_factor(user: Any, roles: set[str] | None = None) -> bool:
+    """Staff, and whoever leads a school or administers a board. ``roles``: the person's
+    roles when the caller has them already (the navigation), saving the query."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if roles is not None:
+        return bool(roles & TWO_FACTOR_ROLES)
+    return bool(user.memberships.filter(role__in=TWO_FACTOR_ROLES).exists())
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -196,3 +196,13 @@ def session_ended(request: HttpRequest, session_key: str, join_url_name: str) ->
         response["HX-Redirect"] = reverse(join_url_name)
         return response
     return redirect(join_url_name)
+
+
+def remember_now(request: HttpRequest, key: str, value: Any) -> None:
+    """Put ``key`` in a phone's session and save it at once, before the live version moves on
+    (the session middleware would save it only after the response is built): a poll that
+    already sees the new version must also see this, or the phone shows the form it just
+    sent until the next change."""
+    request.session[key] = value
+    request.session.save()
+    request.session.modified = False

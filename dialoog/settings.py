@@ -133,6 +133,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dialoog.context_processors.navigation",
+                "dialoog.context_processors.page_cache",  # last: it overrides csrf_token
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -160,7 +161,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dialoog.cache.RedisCache",  # Django's, one client per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dialoog",
             # A Redis that does not answer must not hold a page up for long.
@@ -179,7 +180,9 @@ else:
 
 AUTH_USER_MODEL = "dialoog.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with a cheaper read on each request. (Sessions begun under
+    # django.contrib.auth.backends.ModelBackend end: their person logs in once more.)
+    "dialoog.auth.Backend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -325,6 +328,11 @@ if not DEBUG:
 # (dialoog.middleware.IdleTimeoutMiddleware). The session itself lives Django's two weeks, so
 # a teacher answering through an e-mailed link can come back to an unfinished questionnaire.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
+
+# Pages kept in the cache until what they show changes (dialoog.pagecache). With VERIFY, each
+# cache hit is built again and compared, and a difference is an error: the tests run with it,
+# so a write path that forgets to say it changed something fails the test that walks it.
+PAGE_CACHE_VERIFY = env_bool("PAGE_CACHE_VERIFY", default=False)
 
 # Content-Security-Policy: every script comes from the app itself and none is inline. Inline
 # style attributes stay allowed (SVG charts, htmx's indicator style); they cannot run code.

@@ -45,13 +45,12 @@ def school_view(*, lead: bool) -> Callable[[SchoolView[P]], Callable[..., HttpRe
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, school_slug: str, *args: Any, **kwargs: Any) -> Any:
-            schools = (
-                School.objects.led_by(request.user)
-                if lead
-                else School.objects.for_user(request.user)
-            )
-            school = get_object_or_404(schools.select_related("board"), slug=school_slug)
+            school = School.objects.reachable(request.user, school_slug, lead=lead)
+            if school is None:
+                raise Http404
             request.school = school  # type: ignore[attr-defined]
+            if lead:  # the navigation need not ask again
+                request.leads_school = True  # type: ignore[attr-defined]
             return view(request, school, *args, **kwargs)
 
         wrapper.tenancy = "lead" if lead else "member"  # type: ignore[attr-defined]

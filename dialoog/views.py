@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from nudges.models import Nudge
 from surveys.report import RoundReport, latest_released
 from surveys.report import build as build_report
 
+from . import pagecache
 from .celery import app as celery_app
 from .forms import (
     ProfileForm,
@@ -82,25 +83,30 @@ class CycleStep:
 @school_view(lead=True)
 @require_GET
 def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
+    """The leader's overview. It reads some thirty queries' worth of counts and the latest
+    report, so it is kept in the page cache (dialoog/pagecache.py) until something it shows
+    changes."""
+    return pagecache.page(
+        request, "dashboard", school.pk, lambda now: _dashboard_page(request, school, now)
+    )
+
+
+def _dashboard_page(
+    request: AuthedRequest, school: School, now: datetime
+) -> tuple[HttpResponse, datetime]:
+    from nudges.views import decorate
+    from surveys.models import Round
+
     counts = Membership.objects.filter(school=school).aggregate(
         teachers=Count("pk", filter=Q(role=Membership.Role.TEACHER)),
         without_team=Count("pk", filter=Q(role=Membership.Role.TEACHER, team__isnull=True)),
     )
     teams = Team.objects.filter(school=school).count()
     teachers = counts["teachers"]
-    now = timezone.now()
     latest = latest_released(school, now)
     report = build_report(latest, now, with_open_answers=False) if latest else None
-    from nudges.views import decorate
-
-    open_nudges = decorate(
-        list(
-            Nudge.objects.for_school(school)
-            .filter(recipient=request.user)
-            .visible(now)
-            .order_by("-created_at")[:50]
-        )
-    )
+    mine = Nudge.objects.for_school(school).filter(recipient=request.user)
+    open_nudges = decorate(list(mine.visible(now).order_by("-created_at")[:50]))
     request.open_nudge_count = len(open_nudges)  # type: ignore[attr-defined]
     steps = [
         CycleStep(
@@ -111,14 +117,14 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             + " · "
             + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
         ),
-        _round_step(school),
+        _round_step(school, now),
         _results_step(school, report),
         _interviews_step(school, report),
         _focus_step(school),
         _plan_step(school, now),
         _nudges_step(school, open_nudges),
     ]
-    return render(
+    response = render(
         request,
         "dialoog/dashboard.html",
         {
@@ -130,6 +136,15 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             "open_nudges": open_nudges[:5],
         },
     )
+    # What changes with time alone: a round opening or closing, a snoozed reminder returning.
+    rounds = Round.objects.for_school(school).aggregate(
+        opens=Min("opens_at", filter=Q(opens_at__gt=now)),
+        closes=Min("closes_at", filter=Q(closes_at__gt=now)),
+    )
+    back = mine.filter(state=Nudge.State.SNOOZED, snoozed_until__gt=now).aggregate(
+        at=Min("snoozed_until")
+    )
+    return response, pagecache.until(now, rounds["opens"], rounds["closes"], back["at"])
 
 
 def _nudges_step(school: School, open_nudges: list[dict[str, object]]) -> CycleStep:
@@ -204,7 +219,7 @@ def _plan_step(school: School, now: datetime) -> CycleStep:
     return CycleStep("plan", _("Year plan"), "ready", detail, url)
 
 
-def _round_step(school: School) -> CycleStep:
+def _round_step(school: School, now: datetime) -> CycleStep:
     from surveys.anonymity import response_rate
     from surveys.models import Round
 
@@ -215,7 +230,7 @@ def _round_step(school: School) -> CycleStep:
             "round", _("Questionnaire round"), "todo", _("Every teacher answers anonymously."), url
         )
     done, invited = response_rate(latest)
-    status = latest.status(timezone.now())
+    status = latest.status(now)
     detail = _("%(done)s of %(invited)s answered") % {"done": done, "invited": invited}
     return CycleStep(
         "round",

@@ -122,19 +122,9 @@ class NudgeQuerySet(SchoolOwnedQuerySet):
             Q(state=Nudge.State.OPEN) | Q(state=Nudge.State.SNOOZED, snoozed_until__lte=now)
         )
 
-    def finished_answering(self, user_id: int, round_id: int) -> int:
-        """A teacher submitted: their reminders for the round end at once, without waiting for
-        a scan. Deleted rather than resolved, so no row records when someone answered."""
-        deleted, _ = (
-            self.filter(rule=Rule.RESPONDENTS, recipient_id=user_id, target_id=round_id)
-            .live()
-            .delete()
-        )
-        return deleted
-
     def live(self) -> NudgeQuerySet:
         """Nudges whose condition the scan keeps checking (not yet handled by the person)."""
-        return self.filter(state__in=(Nudge.State.OPEN, Nudge.State.SNOOZED))
+        return self.filter(state__in=Nudge.LIVE_STATES)
 
     def deliverable(self, now: datetime, stale: timedelta) -> NudgeQuerySet:
         """E-mails that may be claimed now: pending and due, or claimed by a worker that has
@@ -142,7 +132,7 @@ class NudgeQuerySet(SchoolOwnedQuerySet):
         return self.filter(
             Q(delivery=Nudge.Delivery.PENDING, due_at__lte=now)
             | Q(delivery=Nudge.Delivery.CLAIMED, claimed_at__lt=now - stale),
-            state__in=(Nudge.State.OPEN, Nudge.State.SNOOZED),
+            state__in=Nudge.LIVE_STATES,
         )
 
 
@@ -160,6 +150,9 @@ class Nudge(models.Model):
         SENT = "sent", _("Sent")
         DIGEST = "digest", _("In the weekly digest")
         SKIPPED = "skipped", _("Not sent")
+
+    # Not yet handled by the person: the scan keeps checking these (NudgeQuerySet.live).
+    LIVE_STATES = (State.OPEN, State.SNOOZED)
 
     rule = models.CharField(_("rule"), max_length=16, choices=Rule.choices)
     school = models.ForeignKey(

@@ -24,6 +24,7 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from dialoog import pagecache
 from dialoog.models import Membership, School
 from interventions.models import Activity, SchoolHoliday, school_year
 from surveys.models import (
@@ -432,6 +433,7 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
         )
         existing = {Want(*row[1:]) for row in live}
         before = Nudge.objects.filter(school__in=scope.schools).count()
+        new = sorted(wanted - existing, key=lambda w: (w.school_id, w.rule, w.period))
         Nudge.objects.bulk_create(
             [
                 Nudge(
@@ -443,12 +445,17 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
                     link=w.link,
                     due_at=due[w.school_id],
                 )
-                for w in sorted(wanted - existing, key=lambda w: (w.school_id, w.rule, w.period))
+                for w in new
             ],
             ignore_conflicts=True,
         )
         created = Nudge.objects.filter(school__in=scope.schools).count() - before
         gone = [row[0] for row in live if Want(*row[1:]) not in wanted]
+        # Reopening a snoozed reminder below changes nothing on a page: it shows again from
+        # snoozed_until on, whether or not the scan has run (and cached pages expire then).
+        pagecache.bump(
+            *{w.school_id for w in new} | {row[2] for row in live if Want(*row[1:]) not in wanted}
+        )
         # A respondent reminder ends because the teacher finished: deleted rather than
         # resolved, so no row records when someone answered (an invitation's "done" has no
         # time for the same reason).

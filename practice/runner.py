@@ -322,5 +322,5 @@ def phone_reflection(request: HttpRequest) -> HttpResponse:
         return _phone_after(request, session, reflection_form=form)
     form.instance.session = session
     form.save()
-    request.session[REFLECTED_KEY] = session.pk
+    live.remember_now(request, REFLECTED_KEY, session.pk)
     return _phone_after(request, session)

@@ -524,7 +524,7 @@ def phone_checkin(request: HttpRequest) -> HttpResponse:
         and request.session.get(CHECKED_IN_KEY) != session.pk
     ):
         CheckIn.objects.create(session=session, emotion=form.cleaned_data["emotion"])
-        request.session[CHECKED_IN_KEY] = session.pk
+        live.remember_now(request, CHECKED_IN_KEY, session.pk)
     return _phone_after(request, session)
 
 

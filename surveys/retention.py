@@ -39,6 +39,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dialoog import pagecache
 from dialoog.models import School
 
 from .models import (
@@ -116,6 +117,14 @@ def _claim(queryset: models.QuerySet[Any], *fields: str) -> list[Any]:
     return list(locked.values_list("pk", flat=True))
 
 
+def _claim_and_bump(queryset: models.QuerySet[Any], school: str, *fields: str) -> list[Any]:
+    """``_claim`` (always rows: the pk, then ``fields``), and the claimed rows' schools told
+    that their pages change (dialoog.pagecache); ``school`` is the path to the school."""
+    rows = _claim(queryset, *fields, school)
+    pagecache.bump(*{row[-1] for row in rows})
+    return [row[:-1] for row in rows]
+
+
 def _store_tallies(round_ids: Sequence[int]) -> None:
     """``INSERT … SELECT`` the tallies of these rounds: counted in the database, so no answer
     travels to Python on its way to being deleted."""
@@ -153,7 +162,8 @@ def _purge_rounds(scope: _Scope) -> int:
     """Eight statements at most, however many rounds are due."""
     due = scope.due("school", "closes_at")
     with transaction.atomic():
-        thresholds = dict(_claim(Round.objects.filter(due, purged_at__isnull=True), "threshold"))
+        due_rounds = Round.objects.filter(due, purged_at__isnull=True)
+        thresholds = dict(_claim_and_bump(due_rounds, "school", "threshold"))
         claimed = list(thresholds)
         if not claimed:
             return 0
@@ -184,7 +194,8 @@ def _purge_rounds(scope: _Scope) -> int:
 def _purge_interviews(scope: _Scope) -> int:
     due = scope.due("round__school", "scheduled_at", "created_at")
     with transaction.atomic():
-        claimed = _claim(Interview.objects.filter(due, notes_purged_at__isnull=True))
+        due_interviews = Interview.objects.filter(due, notes_purged_at__isnull=True)
+        claimed = [pk for (pk,) in _claim_and_bump(due_interviews, "round__school")]
         if not claimed:
             return 0
         themes = InterviewNote.themes.through.objects
@@ -197,7 +208,8 @@ def _purge_interviews(scope: _Scope) -> int:
 def _purge_sessions(scope: _Scope) -> int:
     due = scope.due("round__school", "closed_at", "created_at")
     with transaction.atomic():
-        claimed = _claim(FocusSession.objects.filter(due, purged_at__isnull=True))
+        due_sessions = FocusSession.objects.filter(due, purged_at__isnull=True)
+        claimed = [pk for (pk,) in _claim_and_bump(due_sessions, "round__school")]
         if not claimed:
             return 0
         _delete(Vote.objects.filter(reaction__phase__session_id__in=claimed))
@@ -255,7 +267,9 @@ def tally_closed(*, now: datetime, round_ids: Sequence[int] | None = None) -> in
     if round_ids is not None:
         due = due.filter(pk__in=round_ids)
     with transaction.atomic():
-        thresholds = dict(_claim(due, "threshold"))
+        # What the pages show does not change (tallies give the same figures as answers), but
+        # the pages read it from elsewhere now: nothing is kept from before.
+        thresholds = dict(_claim_and_bump(due, "school", "threshold"))
         if not thresholds:
             return 0
         released = _released(thresholds)

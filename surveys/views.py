@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dialoog import pagecache
 from dialoog.emails import templated_email
 from dialoog.forms import submitted
 from dialoog.http import no_store
@@ -205,6 +206,7 @@ def round_close(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     now = timezone.now()
     if round_.is_open(now):
         Round.objects.filter(pk=round_.pk).update(closes_at=now)
+        pagecache.bump(school.pk)
         messages.success(request, _("The round is closed."))
     else:
         messages.error(request, _("Only an open round can be closed."))
@@ -222,6 +224,7 @@ def round_extend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
         Round.objects.filter(pk=round_.pk).update(
             closes_at=form.cleaned_data["closes_at"], tallied_at=None
         )
+        pagecache.bump(school.pk)
         messages.success(request, _("The closing moment was changed."))
     else:
         for error in form.errors.get("closes_at", []):
@@ -301,6 +304,7 @@ def round_leader_view(request: HttpRequest, school: School, pk: int) -> HttpResp
                     for item in items
                 )
                 Round.objects.filter(pk=round_.pk).update(leader_done=True)
+                pagecache.bump(school.pk)
             messages.success(request, _("Your view was saved."))
             return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
     return render(
@@ -528,8 +532,15 @@ def answer_submit(request: HttpRequest) -> HttpResponse:
     pk = request.session.get(SESSION_KEY)
     if not pk:
         return _stop(request, "no_session", status=403)
+
+    def forget() -> None:
+        # The session lets go of the invitation in the same transaction that stores the
+        # answers: both happen or neither, and one commit instead of two.
+        request.session.pop(SESSION_KEY, None)
+        request.session.save()
+
     try:
-        copy, open_copy = submit_answers(invitation_id=pk, now=timezone.now())
+        copy, open_copy = submit_answers(invitation_id=pk, now=timezone.now(), finish=forget)
     except SubmitError as error:
         if error.code == "incomplete":
             messages.error(request, _("Some statements have no answer yet; they are marked below."))
@@ -537,7 +548,7 @@ def answer_submit(request: HttpRequest) -> HttpResponse:
         if error.code == "unknown":
             return _stop(request, "no_session", status=403)
         return _stop(request, "done" if error.code == "already_done" else "closed")
-    request.session.pop(SESSION_KEY, None)
+    request.session.modified = False  # saved by forget(), with the answers
     labels = dict(_scale())
     lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
     if request.POST.get("email_copy"):

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from dialoog import live
+from dialoog import live, pagecache
 from dialoog.models import Membership, School, Team, User
 
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
@@ -56,11 +56,22 @@ def _dutch_by_default() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _verify_page_cache(settings: Any) -> None:
+    # Every page served from the page cache is also built afresh and compared (pagecache).
+    settings.PAGE_CACHE_VERIFY = True
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Rate limits of allauth live in the cache; each test starts from zero. So do the live
     # versions a worker remembers (dialoog.live).
     cache.clear()
     live._remembered.clear()
+    pagecache._SCHOOL_OF.clear()
+    # A version's statements are remembered per worker by id; SQLite reuses ids across tests.
+    from surveys import services
+
+    services._FROZEN.clear()
 
 
 @pytest.fixture

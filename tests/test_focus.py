@@ -349,7 +349,7 @@ def test_without_redis_phones_and_leaders_carry_on_from_the_database(
     c = phone(session.code)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dialoog.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens here
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

@@ -119,6 +119,49 @@ def test_login_rotates_the_session_and_logout_ends_it(
     assert stale.get(f"/s/{school.slug}/").status_code == 302
 
 
+def test_a_changed_session_is_written_with_one_statement_and_kept_in_the_cache(
+    db: None, django_assert_num_queries: Any
+) -> None:
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.core.cache import cache
+
+    from dialoog.sessions import SessionStore
+
+    store = SessionStore()
+    store["step"] = 1
+    store.create()
+    key = store.session_key
+    assert key is not None
+    again = SessionStore(key)
+    again["step"] = 2
+    with django_assert_num_queries(1):  # the UPDATE; no transaction of its own
+        again.save()
+    assert SessionStore(key).load()["step"] == 2
+    assert Session.objects.get(session_key=key).get_decoded()["step"] == 2
+    assert cache.get(again.cache_key)["step"] == 2
+    Session.objects.filter(session_key=key).delete()  # logged out elsewhere meanwhile
+    again["step"] = 3
+    with pytest.raises(UpdateError):
+        again.save()
+
+
+def test_a_phone_remembers_what_it_sent_before_the_live_version_moves_on(db: None) -> None:
+    """dialoog.live.remember_now: saved at once, so a poll that sees the next version also
+    sees that this phone already answered (not only after the response is built)."""
+    from django.test import RequestFactory
+
+    from dialoog.live import remember_now
+    from dialoog.sessions import SessionStore
+
+    request = RequestFactory().post("/")
+    request.session = SessionStore()
+    request.session.create()
+    remember_now(request, "checked_in", 7)
+    assert not request.session.modified  # nothing left for the middleware to write
+    stored = Session.objects.get(session_key=request.session.session_key)
+    assert stored.get_decoded()["checked_in"] == 7
+
+
 def test_an_idle_session_ends(client: Client, school: School, leader: User) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:

@@ -387,9 +387,9 @@ def test_interview_themes_show_counts_from_the_threshold_in_fixed_queries(
     english(client, leader)
     url = f"{base(school)}/{round_.pk}/themes/"
     # User (the session comes from Redis), school, the leader check, round, interviews with
-    # notes, the grouped counts, the themes; four more for the navigation bar (the fourth
-    # counts the person's open nudges).
-    queries = 11
+    # notes, the grouped counts, the themes; two more for the navigation bar (the person's
+    # memberships with their schools, and their open nudges).
+    queries = 9
     with django_assert_num_queries(queries):
         page = client.get(url).content.decode()
     assert page.count('data-testid="theme-count"') == 4

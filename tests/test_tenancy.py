@@ -333,3 +333,41 @@ def test_own_interventions_of_another_school_stay_hidden_on_catalogue_pages(
     response = client.get("/model/themes/collectief-leren/")
     assert response.status_code == 200
     assert "Geheime aanpak van de slachtofferschool" not in response.content.decode()
+
+
+def test_reachable_gives_the_same_school_as_led_by_and_for_user(db: None) -> None:
+    """school_view uses the cheap ``reachable``; it must agree with the QuerySets every other
+    check uses, for every kind of person and every school."""
+    from .factories import BoardFactory, SchoolFactory
+
+    board, other_board = BoardFactory.create(), BoardFactory.create()
+    on_board = SchoolFactory.create(board=board)
+    elsewhere = SchoolFactory.create(board=other_board)
+    alone = SchoolFactory.create(board=None)
+    people = [UserFactory.create()]  # no role anywhere
+    for role in ("leader", "facilitator", "teacher"):
+        for school in (on_board, alone):
+            person = UserFactory.create()
+            MembershipFactory.create(user=person, school=school, role=role)
+            people.append(person)
+    admin = UserFactory.create()
+    MembershipFactory.create(user=admin, school=None, board=board, role="board_admin")
+    both = UserFactory.create()  # a teacher at one school and board admin of another board
+    MembershipFactory.create(user=both, school=alone, role="teacher")
+    MembershipFactory.create(user=both, school=None, board=other_board, role="board_admin")
+    people += [admin, both]
+    compared = 0
+    for person in people:
+        for school in (on_board, elsewhere, alone):
+            for lead in (True, False):
+                allowed = School.objects.led_by(person) if lead else School.objects.for_user(person)
+                expected = allowed.filter(slug=school.slug).first()
+                assert School.objects.reachable(person, school.slug, lead=lead) == expected, (
+                    person.memberships.values_list("role", "school", "board"),
+                    school,
+                    lead,
+                )
+                compared += 1
+    assert compared == len(people) * 6
+    assert School.objects.reachable(admin, elsewhere.slug, lead=True) is None
+    assert School.objects.reachable(admin, on_board.slug, lead=True) == on_board
