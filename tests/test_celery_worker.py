@@ -49,7 +49,7 @@ def test_a_real_worker_sends_the_welcome_email_once(tmp_path: Path) -> None:
         "DEBUG": "1",
         "DATABASE_URL": _database_url(),
         "CELERY_QUEUE": queue,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_BACKEND": "tests.mail_backends.SlowFileBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
     }
     worker = subprocess.Popen(
