@@ -44,7 +44,7 @@ from bench.stack import (
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 WRK_THREADS = 2
 WRK_CONNECTIONS = 8
-SUBMITTERS = 9000  # three runs of at most 3,000 submits each
+SUBMITTERS = 15000  # three runs (a warm-up and two measured) of at most 5,000 submits each
 CSRF = "benchcsrfbenchcsrfbenchcsrfbench"  # 32 characters: an unmasked CSRF secret
 
 

@@ -6,18 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
 
+from . import prepared
 from .models import User
+
+_PERSON = prepared.Statement(
+    "dialoog_person",
+    lambda: (
+        f"SELECT {prepared.columns(User, 'u')} FROM {prepared.table(User)} u"  # noqa: S608
+        " WHERE u.id = %(id)s"
+    ),
+)
 
 
 class Backend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        """Every request of a logged-in person starts here. One parameterised statement: for
-        a primary-key lookup the ORM spent longer building the query than PostgreSQL
-        answering it (bench/RESULTS.md, dashboard)."""
-        table = connection.ops.quote_name(User._meta.db_table)
-        found = list(User.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [user_id]))  # noqa: S608
-        if found and self.user_can_authenticate(found[0]):
-            return found[0]
+        """Every request of a logged-in person starts here: one prepared statement
+        (dialoog/prepared.py). Through the ORM, building the query took longer than
+        PostgreSQL answering it (bench/RESULTS.md, dashboard)."""
+        user = _PERSON.fetch_model(User, {"id": user_id})
+        if user is not None and self.user_can_authenticate(user):
+            return user
         return None

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
+from django.utils.translation import get_language
 
-from dialoog import pagecache
+from dialoog import pagecache, prepared
 from dialoog.models import School, Team, User
 from nudges.models import Nudge, Rule
 
@@ -27,6 +26,7 @@ from .models import (
     QuestionnaireVersion,
     Response,
     Round,
+    answer_id,
     hash_token,
 )
 
@@ -100,180 +100,201 @@ class SubmitError(Exception):
         self.code = code
 
 
-@transaction.atomic
-def submit_answers(
-    *, invitation_id: int, now: datetime, finish: Callable[[], None] | None = None
-) -> tuple[list[CopyLine], dict[str, str]]:
-    """Store a teacher's answers without any link to them, in one transaction:
-    1. lock the invitation, refuse a second submit or a closed round;
-    2. check that every statement has an answer on the scale (or "don't know");
-    3. in one statement: write one Response, its Answers and the OpenAnswers, delete the
-       draft, mark the invitation done and end the teacher's reminders for the round;
-    4. ``finish()``, if given: the caller's own write that must commit with the answers (the
-       view forgets the invitation in the teacher's session there).
+def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine], dict[str, str]]:
+    """Store a teacher's answers without any link to them, all or nothing:
+    1. claim the invitation: only if it is not done yet, its round is open and the draft
+       answers every statement of the round's version (a phone that sends twice gets one
+       claim; the second finds the invitation done);
+    2. write one Response, its Answers and the non-empty OpenAnswers of the version;
+    3. delete the draft and end the teacher's reminders for the round.
+    On PostgreSQL this is one statement (so one round trip and its own commit); elsewhere
+    (SQLite, for `make run` without a server) one ORM transaction that leaves the same rows.
     Returns the teacher's own copy, which exists nowhere else afterwards."""
-    # One query: the invitation locked (not its round or draft), with its round, the frozen
-    # version and the draft. A teacher's phone may send twice; the second waits here.
-    row = _locked(invitation_id)
-    if row is None:
-        raise SubmitError("unknown")
-    done, user_id, round_id, school_id, opens_at, closes_at, version_id, fingerprint = row[:8]
-    draft_id, answers_json, opens_json = row[8:]
-    if done:
-        raise SubmitError("already_done")
-    round_ = Round(pk=round_id, school_id=school_id, opens_at=opens_at, closes_at=closes_at)
-    if not round_.is_open(now):
-        raise SubmitError("closed")
-    saved = json.loads(answers_json) if draft_id is not None else {}
-    opens = json.loads(opens_json) if draft_id is not None else {}
-    items, questions = frozen_content(QuestionnaireVersion(pk=version_id, fingerprint=fingerprint))
-    missing = [item for item in items if str(item.pk) not in saved]
-    if missing:
-        raise SubmitError("incomplete")
-
-    values: list[int | None] = []
-    copy = []
-    for item in items:
-        value = int(saved[str(item.pk)])
-        stored = None if value == DONT_KNOW else value
-        values.append(stored)
-        copy.append(CopyLine(text=item.text, value=stored))
+    claim = _claim_with_sql if _set_based() else _claim_with_the_orm
+    claimed = claim(invitation_id, now)
+    if claimed is None:
+        # Nothing was claimed, so nothing was written: say why. (Should the last answer,
+        # from another tab, have landed in between, the teacher goes back to the review,
+        # finds nothing missing any more and sends again.)
+        raise SubmitError(_refusal(invitation_id, now) or "incomplete")
+    school_id, version_id, fingerprint, saved, opens = claimed
+    pagecache.bump(school_id)
+    items, questions = frozen_content(version_id, fingerprint)
+    texts = _statement_texts(version_id, fingerprint)
+    copy = [
+        CopyLine(text=text, value=_stored_value(saved[str(item.pk)]))
+        for item, text in zip(items, texts, strict=True)
+    ]
     open_copy = {}
-    open_rows: list[tuple[int, str]] = []
     for key, text in opens.items():
-        text = text.strip()
-        if key in questions and text:
-            open_rows.append((questions[key].pk, text))
+        if key in questions and (text := text.strip(WHITESPACE)):
             open_copy[questions[key].text] = text
-    written: dict[str, Any] = {
-        "round": round_.pk,
-        "items": [item.pk for item in items],
-        "values": values,
-        "questions": [pk for pk, _text in open_rows],
-        "texts": [text for _pk, text in open_rows],
-        "draft": draft_id,
-        "invitation": invitation_id,
-        "user": user_id,
-        "rule": Rule.RESPONDENTS.value,
-        "live": [str(state) for state in Nudge.LIVE_STATES],
-    }
-    if _set_based():
-        with connection.cursor() as cursor:
-            cursor.execute(_store_sql(), written)
-    else:
-        _store_with_the_orm(written)
-    pagecache.bump(round_.school_id)
-    if finish is not None:
-        finish()
     return copy, open_copy
 
 
+# What both routes trim from an open answer, as a set of characters (PostgreSQL's btrim).
+WHITESPACE = " \t\n\r\x0b\x0c"
+
+# What a claim hands back: the school (for the page cache), the version and its fingerprint
+# (for the statements' texts), and the draft's answers and open answers as they were stored.
+Claimed = tuple[int, int, str, dict[str, Any], dict[str, str]]
+
+
+def _stored_value(given: Any) -> int | None:
+    value = int(given)
+    return None if value == DONT_KNOW else value
+
+
 def _set_based() -> bool:
-    """The two statements below are PostgreSQL's (data-modifying CTEs, FOR UPDATE OF); SQLite,
-    for `make run` without a server, takes the ORM route, which stores the same rows."""
+    """The claim below is PostgreSQL's (data-modifying CTEs, jsonb operators); SQLite, for
+    `make run` without a server, takes the ORM route, which stores the same rows."""
     return connection.vendor == "postgresql"
 
 
-def _locked(invitation_id: int) -> tuple[Any, ...] | None:
-    if _set_based():
-        with connection.cursor() as cursor:
-            cursor.execute(_lock_sql(), [invitation_id])
-            return cast(tuple[Any, ...] | None, cursor.fetchone())
+def _claim_with_sql(invitation_id: int, now: datetime) -> Claimed | None:
+    # Outside a transaction the statement commits by itself: one round trip for the whole
+    # submit. Inside one (tests, seed_demo) it commits with it.
+    with connection.cursor() as cursor:
+        _SUBMIT.execute(
+            cursor,
+            {
+                "invitation": invitation_id,
+                "now": now,
+                "dont_know": DONT_KNOW,
+                "whitespace": WHITESPACE,
+                "rule": Rule.RESPONDENTS.value,
+                "live": [str(state) for state in Nudge.LIVE_STATES],
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    school_id, version_id, fingerprint, answers_json, opens_json = row
+    return school_id, version_id, fingerprint, json.loads(answers_json), json.loads(opens_json)
+
+
+def _claim_with_the_orm(invitation_id: int, now: datetime) -> Claimed | None:
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("round__version", "draft")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None or _refused(invitation, now) is not None:
+            return None
+        round_, draft = invitation.round, invitation.draft
+        items, questions = frozen_content(round_.version_id, round_.version.fingerprint)
+        response = Response.objects.create(round_id=round_.pk)
+        Answer.objects.bulk_create(
+            Answer(
+                id=answer_id(response.pk, item.pk),
+                response=response,
+                item_id=item.pk,
+                value=_stored_value(draft.answers[str(item.pk)]),
+            )
+            for item in items
+        )
+        OpenAnswer.objects.bulk_create(
+            OpenAnswer(round_id=round_.pk, question_id=questions[key].pk, text=text)
+            for key, given in draft.open_answers.items()
+            if key in questions and (text := str(given).strip(WHITESPACE))
+        )
+        answers, opens = draft.answers, draft.open_answers
+        draft.delete()
+        Invitation.objects.filter(pk=invitation.pk).update(done=True)
+        Nudge.objects.filter(
+            recipient_id=invitation.user_id,
+            rule=Rule.RESPONDENTS,
+            target_id=round_.pk,
+            state__in=Nudge.LIVE_STATES,
+        ).delete()
+    return round_.school_id, round_.version_id, round_.version.fingerprint, answers, opens
+
+
+def _refused(invitation: Invitation, now: datetime) -> str | None:
+    """Why ``invitation`` (with its round, version and draft) cannot be submitted now, or
+    None. The same conditions as the claim in ``_submit_sql``."""
+    if invitation.done:
+        return "already_done"
+    if not invitation.round.is_open(now):
+        return "closed"
+    draft = getattr(invitation, "draft", None)
+    items, _questions = frozen_content(
+        invitation.round.version_id, invitation.round.version.fingerprint
+    )
+    if draft is None or any(str(item.pk) not in draft.answers for item in items):
+        return "incomplete"
+    return None
+
+
+def _refusal(invitation_id: int, now: datetime) -> str | None:
     invitation = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("round__version", "draft")
+        Invitation.objects.select_related("round__version", "draft")
         .filter(pk=invitation_id)
         .first()
     )
-    if invitation is None:
-        return None
-    round_, draft = invitation.round, getattr(invitation, "draft", None)
-    return (
-        invitation.done,
-        invitation.user_id,
-        round_.pk,
-        round_.school_id,
-        round_.opens_at,
-        round_.closes_at,
-        round_.version_id,
-        round_.version.fingerprint,
-        draft.pk if draft else None,
-        json.dumps(draft.answers) if draft else None,
-        json.dumps(draft.open_answers) if draft else None,
-    )
+    return "unknown" if invitation is None else _refused(invitation, now)
 
 
-def _store_with_the_orm(stored: dict[str, Any]) -> None:
-    response = Response.objects.create(round_id=stored["round"])
-    Answer.objects.bulk_create(
-        Answer(response=response, item_id=item, value=value)
-        for item, value in zip(stored["items"], stored["values"], strict=True)
-    )
-    OpenAnswer.objects.bulk_create(
-        OpenAnswer(round_id=stored["round"], question_id=question, text=text)
-        for question, text in zip(stored["questions"], stored["texts"], strict=True)
-    )
-    Draft.objects.filter(pk=stored["draft"]).delete()
-    Invitation.objects.filter(pk=stored["invitation"]).update(done=True)
-    Nudge.objects.filter(
-        recipient_id=stored["user"],
-        rule=stored["rule"],
-        target_id=stored["round"],
-        state__in=stored["live"],
-    ).delete()
+def _submit_sql() -> str:
+    """``submit_answers`` as one statement of data-modifying CTEs. Submitting is the busiest
+    write of a school morning; as a transaction of its own (lock, write, commit) most of its
+    time went to round trips and building statements (bench/RESULTS.md).
 
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-@cache
-def _lock_sql() -> str:
-    """Step 1 of ``submit_answers``: the invitation locked, with what the submit needs of its
-    round, version and draft, as one statement. The ORM's select_related over four tables
-    cost more to build than to run (bench/RESULTS.md). JSON comes back as text."""
+    The claim is an UPDATE of the invitation that only matches while it is not done, its
+    round is open and the draft answers every statement of the version; a second submit
+    of the same invitation waits for the first one's row lock and then no longer matches.
+    Everything else hangs off the claimed row, so without a claim nothing is written.
+    Reminders are deleted rather than resolved, so no row records when someone answered.
+    Table names come from the models; every value is a parameter. Prepared once per database
+    connection (dialoog/prepared.py): planning it took half a millisecond of every submit."""
     return f"""
-        SELECT i.done, i.user_id, r.id, r.school_id, r.opens_at, r.closes_at,
-               v.id, v.fingerprint, d.id, d.answers::text, d.open_answers::text
-        FROM {_table(Invitation)} i
-        JOIN {_table(Round)} r ON r.id = i.round_id
-        JOIN {_table(QuestionnaireVersion)} v ON v.id = r.version_id
-        LEFT JOIN {_table(Draft)} d ON d.invitation_id = i.id
-        WHERE i.id = %s
-        FOR UPDATE OF i
-    """  # noqa: S608 (names from the models, the id as a parameter)
-
-
-@cache
-def _store_sql() -> str:
-    """Step 3 of ``submit_answers`` as one statement of data-modifying CTEs: submitting is the
-    busiest write of a school morning, and as six ORM statements it spent most of its time
-    building them (bench/RESULTS.md). Table names come from the models; every value is a
-    parameter. A teacher's reminders for the round are deleted rather than resolved, so no
-    row records when someone answered; the scan ends the rest."""
-
-    return f"""
-        WITH response AS (
-            INSERT INTO {_table(Response)} (id, round_id)
-            VALUES (gen_random_uuid(), %(round)s) RETURNING id
+        WITH claim AS (
+            UPDATE {prepared.table(Invitation)} AS i SET done = true
+            FROM {prepared.table(Round)} AS r, {prepared.table(QuestionnaireVersion)} AS v,
+                {prepared.table(Draft)} AS d
+            WHERE i.id = %(invitation)s AND NOT i.done
+                AND r.id = i.round_id AND v.id = r.version_id AND d.invitation_id = i.id
+                AND r.opens_at <= %(now)s::timestamptz AND %(now)s::timestamptz < r.closes_at
+                AND NOT EXISTS (
+                    SELECT FROM {prepared.table(Item)} AS item
+                    WHERE item.version_id = v.id AND NOT d.answers ? item.id::text
+                )
+            RETURNING i.user_id, r.id AS round_id, r.school_id, v.id AS version_id,
+                v.fingerprint, d.id AS draft_id, d.answers, d.open_answers
+        ), response AS (
+            INSERT INTO {prepared.table(Response)} (id, round_id)
+            SELECT gen_random_uuid(), claim.round_id FROM claim RETURNING id
         ), answers AS (
-            INSERT INTO {_table(Answer)} (id, response_id, item_id, value)
-            SELECT gen_random_uuid(), response.id, given.item, given.value
-            FROM response, unnest(%(items)s::bigint[], %(values)s::smallint[])
-                AS given (item, value)
+            INSERT INTO {prepared.table(Answer)} (id, response_id, item_id, value)
+            SELECT (left(replace(response.id::text, '-', ''), 20)
+                    || lpad(to_hex(item.id), 12, '0'))::uuid,
+                response.id, item.id,
+                NULLIF((claim.answers ->> item.id::text)::smallint, %(dont_know)s::smallint)
+            FROM response, claim
+            JOIN {prepared.table(Item)} AS item ON item.version_id = claim.version_id
         ), opens AS (
-            INSERT INTO {_table(OpenAnswer)} (id, round_id, question_id, text)
-            SELECT gen_random_uuid(), %(round)s, given.question, given.text
-            FROM unnest(%(questions)s::bigint[], %(texts)s::text[]) AS given (question, text)
+            INSERT INTO {prepared.table(OpenAnswer)} (id, round_id, question_id, text)
+            SELECT gen_random_uuid(), claim.round_id, question.id,
+                btrim(given.value, %(whitespace)s::text)
+            FROM claim, jsonb_each_text(claim.open_answers) AS given
+            JOIN {prepared.table(OpenQuestion)} AS question ON question.id::text = given.key
+            WHERE question.version_id = claim.version_id
+                AND btrim(given.value, %(whitespace)s::text) <> ''
         ), draft AS (
-            DELETE FROM {_table(Draft)} WHERE id = %(draft)s
-        ), invitation AS (
-            UPDATE {_table(Invitation)} SET done = true WHERE id = %(invitation)s
+            DELETE FROM {prepared.table(Draft)} WHERE id = (SELECT draft_id FROM claim)
+        ), reminders AS (
+            DELETE FROM {prepared.table(Nudge)} AS n USING claim
+            WHERE n.recipient_id = claim.user_id AND n.rule = %(rule)s::text
+                AND n.target_id = claim.round_id AND n.state = ANY(%(live)s::text[])
         )
-        DELETE FROM {_table(Nudge)}
-        WHERE recipient_id = %(user)s AND rule = %(rule)s AND target_id = %(round)s
-            AND state = ANY(%(live)s)
+        SELECT school_id, version_id, fingerprint, answers::text, open_answers::text
+        FROM claim
     """  # noqa: S608 (names from the models, values as parameters)
+
+
+_SUBMIT = prepared.Statement("dialoog_submit", _submit_sql)
 
 
 # A version is frozen: its statements and questions never change, so each web worker reads
@@ -281,16 +302,27 @@ def _store_sql() -> str:
 _FROZEN: dict[tuple[int, str], tuple[list[Item], dict[str, OpenQuestion]]] = {}
 
 
-def frozen_content(
-    version: QuestionnaireVersion,
-) -> tuple[list[Item], dict[str, OpenQuestion]]:
+def _statement_texts(version_id: int, fingerprint: str) -> list[str]:
+    """The version's statements in the active language, in order: frozen too."""
+    key = (version_id, fingerprint, get_language() or "")
+    if key not in _TEXTS:
+        if len(_TEXTS) > 128:
+            _TEXTS.clear()
+        _TEXTS[key] = [item.text for item in frozen_content(version_id, fingerprint)[0]]
+    return _TEXTS[key]
+
+
+_TEXTS: dict[tuple[int, str, str], list[str]] = {}
+
+
+def frozen_content(version_id: int, fingerprint: str) -> tuple[list[Item], dict[str, OpenQuestion]]:
     """The version's statements in order and its open questions by id (as text)."""
-    key = (version.pk, version.fingerprint)
+    key = (version_id, fingerprint)
     if key not in _FROZEN:
         if len(_FROZEN) > 64:
             _FROZEN.clear()
         _FROZEN[key] = (
-            list(Item.objects.filter(version_id=version.pk)),
-            {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version.pk)},
+            list(Item.objects.filter(version_id=version_id)),
+            {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version_id)},
         )
     return _FROZEN[key]

@@ -529,18 +529,14 @@ def _save(draft: Draft, data: Any, step: Step, round_: Round) -> dict[int, str]:
 @never_cache
 @require_POST
 def answer_submit(request: HttpRequest) -> HttpResponse:
+    # The session keeps the invitation, which is done from now on: every answering page
+    # then says "you have already answered". Writing the session here as well would cost a
+    # second statement and a cache write on the busiest write of a school morning.
     pk = request.session.get(SESSION_KEY)
     if not pk:
         return _stop(request, "no_session", status=403)
-
-    def forget() -> None:
-        # The session lets go of the invitation in the same transaction that stores the
-        # answers: both happen or neither, and one commit instead of two.
-        request.session.pop(SESSION_KEY, None)
-        request.session.save()
-
     try:
-        copy, open_copy = submit_answers(invitation_id=pk, now=timezone.now(), finish=forget)
+        copy, open_copy = submit_answers(invitation_id=pk, now=timezone.now())
     except SubmitError as error:
         if error.code == "incomplete":
             messages.error(request, _("Some statements have no answer yet; they are marked below."))
@@ -548,7 +544,6 @@ def answer_submit(request: HttpRequest) -> HttpResponse:
         if error.code == "unknown":
             return _stop(request, "no_session", status=403)
         return _stop(request, "done" if error.code == "already_done" else "closed")
-    request.session.modified = False  # saved by forget(), with the answers
     labels = dict(_scale())
     lines = [(line.text, labels[line.value or DONT_KNOW]) for line in copy]
     if request.POST.get("email_copy"):

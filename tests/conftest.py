@@ -72,6 +72,7 @@ def _clear_cache() -> None:
     from surveys import services
 
     services._FROZEN.clear()
+    services._TEXTS.clear()
 
 
 @pytest.fixture

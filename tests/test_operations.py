@@ -229,3 +229,21 @@ def test_tokens_never_reach_a_log_line() -> None:
     cleaned = redact(line)
     for secret in ("ABC123", "abcdefghijkl", "zz", "qrtokenqrtoken", "practicetoken1"):
         assert secret not in cleaned
+
+
+def test_static_urls_come_from_the_manifest_and_are_worked_out_once(tmp_path: Path) -> None:
+    import json
+
+    from dialoog.storage import StaticStorage
+
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "paths": {"css/dialoog.css": "css/dialoog.0123abcd.css"}})
+    )
+    storage = StaticStorage(location=str(tmp_path), base_url="/static/")
+    assert storage.url("css/dialoog.css") == "/static/css/dialoog.0123abcd.css"
+    # Once known, the manifest is not consulted again in this process.
+    storage.hashed_files.clear()
+    assert storage.url("css/dialoog.css") == "/static/css/dialoog.0123abcd.css"
+    # A name the manifest does not know is refused, as by Django's own manifest storage.
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        storage.url("css/missing.css")
