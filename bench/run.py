@@ -384,8 +384,9 @@ NOTES = [
     "  HTML itself); its assets as WhiteNoise sends them to a browser that accepts br.",
     "- The data is analysed before measuring, as autovacuum does in production (the CI",
     "  machine's PostgreSQL runs without autovacuum).",
-    "- Why the missed targets are missed, and what would close them: docs/architecture.md,",
-    '  "Speed".',
+    "- The machine is shared: a ratio moves by a few points from one run to the next, so a",
+    "  figure close to its target can land on either side of it.",
+    '- What the figures rest on: docs/architecture.md, "Speed".',
 ]
 
 
