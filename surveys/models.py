@@ -520,11 +520,21 @@ class Answer(models.Model):
     # bits (``answer_id``): 40 answers then go to one page of this index, not to 40 pages
     # scattered over millions of answers, and still no key says which came first.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Indexed by the unique constraint below, whose first column it is.
+    # Both references are checked once per statement rather than once per row: a submit
+    # writes 40 answers at once, and PostgreSQL's foreign keys looked up the response and
+    # the statement 80 times, a sixth of the submit's cost (bench/RESULTS.md). The
+    # statement-level triggers of migration 0011 refuse the same as the foreign keys did.
+    # The response is indexed by the unique constraint below, whose first column it is.
     response = models.ForeignKey(
-        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
+        Response,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,
+        db_constraint=False,
     )
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="answers", db_constraint=False
+    )
     value = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:

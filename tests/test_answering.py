@@ -592,3 +592,54 @@ def test_each_teacher_gets_the_copy_in_their_own_language(
     page = english.post("/vragenlijst/verzenden/").content.decode()
     assert "Thank you, your answers have been sent" in page
     assert items[0].text_en in page and items[0].text_nl not in page
+
+
+def test_answers_refer_to_a_response_and_statement_that_exist(
+    answering: Client, round_: Round
+) -> None:
+    """The answers' references are checked once per statement (migration 0011) and refuse
+    what a foreign key refuses; removing a round through the app still takes its answers."""
+    import uuid
+
+    from django.db import IntegrityError, connection, transaction
+
+    from .conftest import need
+
+    need(connection.vendor == "postgresql", "the checks are PostgreSQL triggers")
+    answer_everything(answering, round_)
+    answering.post("/vragenlijst/verzenden/")
+    response = Response.objects.get()
+    item = Item.objects.filter(version=round_.version).first()
+    assert item is not None
+
+    def refused(statement: str, params: list[object]) -> str:
+        with (
+            pytest.raises(IntegrityError) as error,
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, params)
+        return str(error.value)
+
+    assert "does not exist" in refused(
+        "INSERT INTO surveys_answer (id, response_id, item_id, value) VALUES (%s, %s, %s, 3)",
+        [uuid.uuid4(), uuid.uuid4(), item.pk],
+    )
+    assert "does not exist" in refused(
+        "INSERT INTO surveys_answer (id, response_id, item_id, value) VALUES (%s, %s, %s, 3)",
+        [uuid.uuid4(), response.pk, 10**12],
+    )
+    assert "does not exist" in refused(
+        "UPDATE surveys_answer SET item_id = %s WHERE item_id = %s", [10**12, item.pk]
+    )
+    assert "cannot be removed" in refused(
+        "DELETE FROM surveys_response WHERE id = %s", [response.pk]
+    )
+    assert "cannot be removed" in refused("DELETE FROM surveys_item WHERE id = %s", [item.pk])
+    assert (
+        Answer.objects.filter(response=response).count()
+        == Item.objects.filter(version=round_.version).count()
+    )
+
+    round_.delete()  # the app's own way: answers first, then the response
+    assert not Response.objects.exists() and not Answer.objects.exists()

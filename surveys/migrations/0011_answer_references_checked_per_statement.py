@@ -1,0 +1,119 @@
+"""The answers' references to their response and statement are checked once per statement
+instead of once per row (see ``Answer`` in surveys/models.py). On PostgreSQL, triggers refuse
+what the foreign keys refused: an answer whose response or statement does not exist, and
+removing a response or statement that answers still refer to. (SQLite, for `make run`, does
+without.)"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+FUNCTIONS_AND_TRIGGERS = """
+CREATE FUNCTION surveys_answer_references_exist() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT FROM added
+        WHERE NOT EXISTS (SELECT FROM surveys_response r WHERE r.id = added.response_id)
+           OR NOT EXISTS (SELECT FROM surveys_item i WHERE i.id = added.item_id)
+    ) THEN
+        RAISE foreign_key_violation
+            USING MESSAGE = 'an answer refers to a response or statement that does not exist';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER surveys_answer_inserted AFTER INSERT ON surveys_answer
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_answer_references_exist();
+CREATE TRIGGER surveys_answer_updated AFTER UPDATE ON surveys_answer
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_answer_references_exist();
+
+CREATE FUNCTION surveys_response_unreferenced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT FROM removed JOIN surveys_answer a ON a.response_id = removed.id
+        WHERE NOT EXISTS (SELECT FROM surveys_response r WHERE r.id = removed.id)
+    ) THEN
+        RAISE foreign_key_violation
+            USING MESSAGE = 'a response that answers still refer to cannot be removed';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER surveys_response_deleted AFTER DELETE ON surveys_response
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_response_unreferenced();
+CREATE TRIGGER surveys_response_updated AFTER UPDATE ON surveys_response
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_response_unreferenced();
+
+CREATE FUNCTION surveys_item_unreferenced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT FROM removed JOIN surveys_answer a ON a.item_id = removed.id
+        WHERE NOT EXISTS (SELECT FROM surveys_item i WHERE i.id = removed.id)
+    ) THEN
+        RAISE foreign_key_violation
+            USING MESSAGE = 'a statement that answers still refer to cannot be removed';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER surveys_item_deleted AFTER DELETE ON surveys_item
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_item_unreferenced();
+CREATE TRIGGER surveys_item_updated AFTER UPDATE ON surveys_item
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION surveys_item_unreferenced();
+"""
+
+DROP = """
+DROP TRIGGER IF EXISTS surveys_item_updated ON surveys_item;
+DROP TRIGGER IF EXISTS surveys_item_deleted ON surveys_item;
+DROP TRIGGER IF EXISTS surveys_response_updated ON surveys_response;
+DROP TRIGGER IF EXISTS surveys_response_deleted ON surveys_response;
+DROP TRIGGER IF EXISTS surveys_answer_updated ON surveys_answer;
+DROP TRIGGER IF EXISTS surveys_answer_inserted ON surveys_answer;
+DROP FUNCTION IF EXISTS surveys_item_unreferenced();
+DROP FUNCTION IF EXISTS surveys_response_unreferenced();
+DROP FUNCTION IF EXISTS surveys_answer_references_exist();
+"""
+
+
+def _on_postgresql(sql: str):  # type: ignore[no-untyped-def]
+    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("surveys", "0010_answers_indexed_by_response_and_item"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="answer",
+            name="item",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="answers",
+                to="surveys.item",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="answer",
+            name="response",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="answers",
+                to="surveys.response",
+            ),
+        ),
+        migrations.RunPython(_on_postgresql(FUNCTIONS_AND_TRIGGERS), _on_postgresql(DROP)),
+    ]
