@@ -4,6 +4,7 @@ saved as it is given, and on submit the answers are stored with no link to the p
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -612,7 +613,7 @@ def test_answers_refer_to_a_response_and_statement_that_exist(
     item = Item.objects.filter(version=round_.version).first()
     assert item is not None
 
-    def refused(statement: str, params: list[object]) -> str:
+    def refused(statement: str, params: list[Any]) -> str:
         with (
             pytest.raises(IntegrityError) as error,
             transaction.atomic(),
