@@ -182,10 +182,9 @@ class SchoolQuerySet(models.QuerySet["School"]):
         (dialoog/prepared.py)."""
         if not user.is_authenticated:
             return None
-        params: dict[str, object] = {"slug": slug, "user": user.pk}
-        params.update(_ROLE_PARAMETERS[lead])
-        params["board_admin"] = Membership.Role.BOARD_ADMIN.value
-        return _REACHABLE[lead].fetch_model(School, params)
+        board_admin = Membership.Role.BOARD_ADMIN.value
+        params = {"slug": slug, "user": user.pk, "board_admin": board_admin}
+        return _REACHABLE[lead].fetch_model(School, {**params, **_ROLE_PARAMETERS[lead]})
 
 
 def _reachable_sql(lead: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -125,10 +126,7 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
         CopyLine(text=text, value=_stored_value(saved[str(item.pk)]))
         for item, text in zip(items, texts, strict=True)
     ]
-    open_copy = {}
-    for key, text in opens.items():
-        if key in questions and (text := text.strip(WHITESPACE)):
-            open_copy[questions[key].text] = text
+    open_copy = {question.text: text for question, text in _kept(opens, questions)}
     return copy, open_copy
 
 
@@ -138,6 +136,16 @@ WHITESPACE = " \t\n\r\x0b\x0c"
 # What a claim hands back: the school (for the page cache), the version and its fingerprint
 # (for the statements' texts), and the draft's answers and open answers as they were stored.
 Claimed = tuple[int, int, str, dict[str, Any], dict[str, str]]
+
+
+def _kept(
+    opens: dict[str, Any], questions: dict[str, OpenQuestion]
+) -> Iterator[tuple[OpenQuestion, str]]:
+    """The open answers that are stored: to a question of the version, and not empty once
+    trimmed (the submit statement trims and skips the same in SQL)."""
+    for key, given in opens.items():
+        if key in questions and (text := str(given).strip(WHITESPACE)):
+            yield questions[key], text
 
 
 def _stored_value(given: Any) -> int | None:
@@ -196,18 +204,14 @@ def _claim_with_the_orm(invitation_id: int, now: datetime) -> Claimed | None:
             for item in items
         )
         OpenAnswer.objects.bulk_create(
-            OpenAnswer(round_id=round_.pk, question_id=questions[key].pk, text=text)
-            for key, given in draft.open_answers.items()
-            if key in questions and (text := str(given).strip(WHITESPACE))
+            OpenAnswer(round_id=round_.pk, question=question, text=text)
+            for question, text in _kept(draft.open_answers, questions)
         )
         answers, opens = draft.answers, draft.open_answers
         draft.delete()
         Invitation.objects.filter(pk=invitation.pk).update(done=True)
-        Nudge.objects.filter(
-            recipient_id=invitation.user_id,
-            rule=Rule.RESPONDENTS,
-            target_id=round_.pk,
-            state__in=Nudge.LIVE_STATES,
+        Nudge.objects.live().filter(
+            recipient_id=invitation.user_id, rule=Rule.RESPONDENTS, target_id=round_.pk
         ).delete()
     return round_.school_id, round_.version_id, round_.version.fingerprint, answers, opens
 

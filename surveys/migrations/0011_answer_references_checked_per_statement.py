@@ -7,7 +7,7 @@ without.)"""
 import django.db.models.deletion
 from django.db import migrations, models
 
-FUNCTIONS_AND_TRIGGERS = """
+ANSWERS_REFER_TO_EXISTING_ROWS = """
 CREATE FUNCTION surveys_answer_references_exist() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (
@@ -27,45 +27,39 @@ CREATE TRIGGER surveys_answer_inserted AFTER INSERT ON surveys_answer
 CREATE TRIGGER surveys_answer_updated AFTER UPDATE ON surveys_answer
     REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION surveys_answer_references_exist();
-
-CREATE FUNCTION surveys_response_unreferenced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (
-        SELECT FROM removed JOIN surveys_answer a ON a.response_id = removed.id
-        WHERE NOT EXISTS (SELECT FROM surveys_response r WHERE r.id = removed.id)
-    ) THEN
-        RAISE foreign_key_violation
-            USING MESSAGE = 'a response that answers still refer to cannot be removed';
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER surveys_response_deleted AFTER DELETE ON surveys_response
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION surveys_response_unreferenced();
-CREATE TRIGGER surveys_response_updated AFTER UPDATE ON surveys_response
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION surveys_response_unreferenced();
-
-CREATE FUNCTION surveys_item_unreferenced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (
-        SELECT FROM removed JOIN surveys_answer a ON a.item_id = removed.id
-        WHERE NOT EXISTS (SELECT FROM surveys_item i WHERE i.id = removed.id)
-    ) THEN
-        RAISE foreign_key_violation
-            USING MESSAGE = 'a statement that answers still refer to cannot be removed';
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER surveys_item_deleted AFTER DELETE ON surveys_item
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION surveys_item_unreferenced();
-CREATE TRIGGER surveys_item_updated AFTER UPDATE ON surveys_item
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION surveys_item_unreferenced();
 """
+
+
+def _unreferenced(table: str, column: str, what: str) -> str:
+    """A row of ``table`` that answers refer to (by ``column``) stays: deleting it, or
+    changing its id, is refused, as by the foreign key's NO ACTION."""
+    return f"""
+CREATE FUNCTION {table}_unreferenced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (
+        SELECT FROM removed JOIN surveys_answer a ON a.{column} = removed.id
+        WHERE NOT EXISTS (SELECT FROM {table} t WHERE t.id = removed.id)
+    ) THEN
+        RAISE foreign_key_violation
+            USING MESSAGE = 'a {what} that answers still refer to cannot be removed';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER {table}_deleted AFTER DELETE ON {table}
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION {table}_unreferenced();
+CREATE TRIGGER {table}_updated AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION {table}_unreferenced();
+"""
+
+
+FUNCTIONS_AND_TRIGGERS = (
+    ANSWERS_REFER_TO_EXISTING_ROWS
+    + _unreferenced("surveys_response", "response_id", "response")
+    + _unreferenced("surveys_item", "item_id", "statement")
+)
 
 DROP = """
 DROP TRIGGER IF EXISTS surveys_item_updated ON surveys_item;
