@@ -9,7 +9,12 @@ export DEBUG ?= 1
 # Links in e-mails point at the server that `make run` starts.
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test bench lint typecheck format install static migrate seed messages lock clean
+.PHONY: run serve test pytest bench lint typecheck format install static migrate seed messages lock clean
+
+# Every command that needs the database runs through scripts/devdb.py: with DATABASE_URL set
+# it just runs; without, it starts a private PostgreSQL (data in var/postgres) for as long
+# as the command runs. Nested commands see DATABASE_URL and share that server.
+DB := $(BIN)/python scripts/devdb.py --
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +40,17 @@ static: install
 
 migrate: install
 	mkdir -p var
-	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(DB) $(BIN)/python manage.py migrate --noinput --verbosity 0
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(DB) $(BIN)/python manage.py seed_demo
 
-run: static seed
+# One server for the whole run: migrate, seed and the three processes share it, and Ctrl-C
+# stops it after them.
+run: static
+	$(DB) $(MAKE) --no-print-directory serve
+
+serve: seed
 	@echo ""
 	@echo "  dialoog runs on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
 	@echo ""
@@ -54,13 +64,16 @@ typecheck: install
 	$(BIN)/mypy .
 
 test: install lint typecheck
+	$(DB) $(MAKE) --no-print-directory pytest
+
+pytest:
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Speed is measured here, never in the test suite (bench/; see bench/RESULTS.md when present).
 bench: migrate
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run.py --write
+	$(DB) $(BIN)/python bench/run.py --write
 
 format: install
 	$(BIN)/ruff format .

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dj_database_url
 import django_stubs_ext
@@ -140,20 +141,21 @@ TEMPLATES: list[dict[str, Any]] = [
     }
 ]
 
-# SQLite by default so `make run` needs no server; DATABASE_URL switches to PostgreSQL.
+# PostgreSQL everywhere: development, tests, CI and production run the same engine. Without
+# DATABASE_URL, `make run` and `make test` start a private server whose socket is in
+# var/postgres (scripts/devdb.py) and point DATABASE_URL at it; the default below is that
+# socket, so `manage.py shell` beside a running `make run` reaches the same database.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        env_str(
+            "DATABASE_URL",
+            f"postgres://postgres@{quote(str(BASE_DIR / 'var' / 'postgres'), safe='')}/dialoog",
+        ),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let web, worker and beat share the file without "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
@@ -168,8 +170,6 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    # Sessions are read from Redis and kept in the database (see dialoog/sessions.py).
-    SESSION_ENGINE = "dialoog.sessions"
 else:
     CACHES = {
         "default": {
@@ -177,6 +177,10 @@ else:
             "LOCATION": str(BASE_DIR / "var" / "cache"),
         }
     }
+
+# Sessions are kept in the database and read from the cache (Redis, or the file cache without
+# it), so a page costs the same queries on every machine (see dialoog/sessions.py).
+SESSION_ENGINE = "dialoog.sessions"
 
 AUTH_USER_MODEL = "dialoog.User"
 AUTHENTICATION_BACKENDS = [
