@@ -32,8 +32,10 @@ from surveys.models import (
     QuestionnaireTemplate,
     Round,
     TemplateItem,
+    sizes_of,
 )
 from surveys.retention import tally_closed
+from surveys.sealing import Answers, seal
 from surveys.services import round_open, submit_answers
 from surveys.views import SESSION_KEY as ANSWER_SESSION_KEY
 
@@ -104,12 +106,11 @@ def _answered_round(
         now=opens_at - timedelta(days=1),  # before opening: nothing is e-mailed
     )
     item_ids = list(round_.version.items.values_list("pk", flat=True))
-    for invitation in Invitation.objects.filter(round=round_):
-        Draft.objects.create(
-            invitation=invitation,
-            answers={str(pk): rng.choice([0, 2, 3, 3, 4, 4, 4, 5]) for pk in item_ids},
-        )
+    for invitation in Invitation.objects.filter(round=round_).select_related("round__version"):
+        scores = {str(pk): rng.choice([0, 2, 3, 3, 4, 4, 4, 5]) for pk in item_ids}
+        Draft.sealed(invitation, Answers(scores=scores)).save()
         submit_answers(invitation_id=invitation.pk, now=opens_at + timedelta(days=1))
+    tally_closed(now=timezone.now(), round_ids=[round_.pk])
     return round_
 
 
@@ -201,8 +202,13 @@ def ready_to_submit(prefix: str, n: int) -> list[str]:
         assert len(item_ids) == ITEMS
         rng = random.Random(7)
         invitations = list(Invitation.objects.filter(round=round_).values_list("pk", flat=True))
+        sizes = sizes_of(round_.version)
         Draft.objects.bulk_create(
-            Draft(invitation_id=pk, answers={str(i): rng.randint(0, 5) for i in item_ids})
+            Draft(
+                invitation_id=pk,
+                scores=seal({str(i): rng.randint(0, 5) for i in item_ids}, sizes.scores),
+                texts=seal({}, sizes.texts),
+            )
             for pk in invitations
         )
         expires = now + timedelta(days=1)  # forget_runs() removes them

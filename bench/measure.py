@@ -103,23 +103,33 @@ def nudge_scan_figure(schools: int) -> Figure:
 
 
 def check_submits(slug: str, items: int) -> Figure:
-    """Every submit stored exactly once: each invitation that is done has one response of
-    ``items`` answers, and no response has more or fewer."""
-    from surveys.models import Answer, Invitation, Response
+    """Every submit stored exactly once: each invitation that is done has one sealed ballot;
+    once the box is opened (as after closing), each ballot is one response of ``items``
+    answers, and no response has more or fewer."""
+    from django.utils import timezone
+
+    from surveys.ballots import open_box
+    from surveys.models import Answer, Ballot, Invitation, Response, Round
 
     done = Invitation.objects.filter(round__school__slug=slug, done=True).count()
+    sealed = Ballot.objects.filter(round__school__slug=slug).count()
+    for round_ in Round.objects.filter(school__slug=slug).select_related("version"):
+        Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now())
+        round_.refresh_from_db()
+        open_box(round_, timezone.now())
     responses = Response.objects.filter(round__school__slug=slug)
     sizes = (
         Answer.objects.filter(response__in=responses)
         .values("response")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("item"))
         .values_list("n", flat=True)
     )
     wrong = sum(1 for n in sizes if n != items)
     stored = responses.count()
     return Figure(
         "submits stored exactly once",
-        f"{done:,} invitations done, {stored:,} responses, {wrong} with ≠ {items} answers",
+        f"{done:,} invitations done, {sealed:,} sealed ballots, {stored:,} responses once "
+        f"opened, {wrong} with ≠ {items} answers",
         "equal, 0",
-        done == stored and wrong == 0 and done > 0,
+        done == sealed == stored and wrong == 0 and done > 0,
     )

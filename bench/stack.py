@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The same number the Dockerfile starts gunicorn with.
 WEB_WORKERS = 3
 SECRET_KEY = "bench-and-load-only-not-a-production-secret-0123456789abcdefghij"
+# A fixed key, so a data set sealed in one run opens in the next (bench and load test only).
+BALLOT_KEY = "YmVuY2gtYW5kLWxvYWQtb25seS1iYWxsb3Qta2V5ISE="
 
 
 def production_env(
@@ -33,6 +35,7 @@ def production_env(
         "DJANGO_SETTINGS_MODULE": settings,
         "DEBUG": "0",
         "SECRET_KEY": SECRET_KEY,
+        "BALLOT_KEYS": BALLOT_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",

@@ -12,6 +12,4 @@ class DialoogConfig(AppConfig):
     def ready(self) -> None:
         # The login receiver (idle clock, two-factor decision) must be connected before the
         # first login, not when the middleware happens to be loaded.
-        from . import middleware, pagecache  # noqa: F401
-
-        pagecache.connect()
+        from . import middleware  # noqa: F401

@@ -47,13 +47,3 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_leads": leads,
         "nav_two_factor": may_use_two_factor(user, roles),
     }
-
-
-def page_cache(request: HttpRequest) -> dict[str, Any]:
-    """A page built for the page cache holds a placeholder where the CSRF token goes; each
-    visit fills in its own (dialoog.pagecache)."""
-    if getattr(request, "page_cache_render", False):
-        from .pagecache import CSRF_PLACEHOLDER
-
-        return {"csrf_token": CSRF_PLACEHOLDER}
-    return {}

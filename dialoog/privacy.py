@@ -45,8 +45,10 @@ def export_person(user: User) -> dict[str, Any]:
             }
             for m in Membership.objects.filter(user=user).select_related("school", "board", "team")
         ],
+        # Not whether an invitation was used: staff make this export, and the back office
+        # must not be able to learn who answered (docs/privacy.md, the threat model).
         "questionnaire_invitations": [
-            {"school": i.round.school.name, "round_opened": _when(i.round.opens_at), "done": i.done}
+            {"school": i.round.school.name, "round_opened": _when(i.round.opens_at)}
             for i in Invitation.objects.filter(user=user).select_related("round__school")
         ],
         "interviews_about_me": [

@@ -4,6 +4,8 @@ instead of guessing."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -134,7 +136,6 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dialoog.context_processors.navigation",
-                "dialoog.context_processors.page_cache",  # last: it overrides csrf_token
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -184,8 +185,7 @@ SESSION_ENGINE = "dialoog.sessions"
 
 AUTH_USER_MODEL = "dialoog.User"
 AUTHENTICATION_BACKENDS = [
-    # Django's ModelBackend with a cheaper read on each request. (Sessions begun under
-    # django.contrib.auth.backends.ModelBackend end: their person logs in once more.)
+    # Django's ModelBackend under the project's name (sessions remember it; dialoog/auth.py).
     "dialoog.auth.Backend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -288,8 +288,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "interventions.tasks.prune_cancelled_activities",
         "schedule": 24 * 3600.0,
     },
-    # Counts rounds soon after they close, so results are read from tallies (surveys.retention).
-    "tally-closed-rounds": {"task": "surveys.tasks.tally_closed_rounds", "schedule": 600.0},
+    # Opens the ballot boxes of rounds that closed and counts them into tallies (surveys.ballots,
+    # surveys.retention): results appear about a minute after closing.
+    "tally-closed-rounds": {"task": "surveys.tasks.tally_closed_rounds", "schedule": 60.0},
+    # The turnout leaders see, as of every full hour (surveys.anonymity.Turnout).
+    "record-turnout": {"task": "surveys.tasks.record_turnout", "schedule": crontab(minute=0)},
     # AVG: deletes what has passed each school's retention period (surveys.retention).
     "purge-expired-data": {
         "task": "surveys.tasks.purge_expired_data",
@@ -333,11 +336,6 @@ if not DEBUG:
 # a teacher answering through an e-mailed link can come back to an unfinished questionnaire.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 
-# Pages kept in the cache until what they show changes (dialoog.pagecache). With VERIFY, each
-# cache hit is built again and compared, and a difference is an error: the tests run with it,
-# so a write path that forgets to say it changed something fails the test that walks it.
-PAGE_CACHE_VERIFY = env_bool("PAGE_CACHE_VERIFY", default=False)
-
 # Content-Security-Policy: every script comes from the app itself and none is inline. Inline
 # style attributes stay allowed (SVG charts, htmx's indicator style); they cannot run code.
 CONTENT_SECURITY_POLICY = {
@@ -357,6 +355,30 @@ CONTENT_SECURITY_POLICY = {
 
 # Anonymity: the smallest group whose answers may be shown together (product.md).
 ANONYMITY_THRESHOLD_DEFAULT = env_int("ANONYMITY_THRESHOLD_DEFAULT", 5, minimum=3)
+
+# The sealed ballot box (surveys/ballots.py): drafts and sent questionnaires are encrypted with
+# a key the database does not hold. Comma-separated Fernet keys; the first seals, every one
+# opens, so a new key goes in front and the old one stays until `manage.py reseal_ballots` has
+# run (docs/privacy.md, "Key rotation"). Make one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Production must set it; a laptop gets a key derived from its (development) SECRET_KEY.
+BALLOT_KEYS = env_list("BALLOT_KEYS")
+if not BALLOT_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("BALLOT_KEYS must be set when DEBUG is off.")
+    BALLOT_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"dialoog ballots {SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+for _key in BALLOT_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:  # (binascii.Error is one)
+        raise ImproperlyConfigured(
+            "BALLOT_KEYS holds a value that is not a Fernet key (32 bytes, url-safe base64)."
+        ) from None
 
 # Health check: how long /healthz waits for the broker before calling it down.
 HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 2, minimum=1)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,6 @@ from nudges.models import Nudge
 from surveys.report import RoundReport, latest_released
 from surveys.report import build as build_report
 
-from . import pagecache
 from .celery import app as celery_app
 from .forms import (
     ProfileForm,
@@ -83,19 +82,10 @@ class CycleStep:
 @school_view(lead=True)
 @require_GET
 def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
-    """The leader's overview. It reads some thirty queries' worth of counts and the latest
-    report, so it is kept in the page cache (dialoog/pagecache.py) until something it shows
-    changes."""
-    return pagecache.page(
-        request, "dashboard", school.pk, lambda now: _dashboard_page(request, school, now)
-    )
-
-
-def _dashboard_page(
-    request: AuthedRequest, school: School, now: datetime
-) -> tuple[HttpResponse, datetime]:
+    """The leader's overview: the cycle's steps, the latest released results, reminders."""
     from nudges.views import decorate
-    from surveys.models import Round
+
+    now = timezone.now()
 
     counts = Membership.objects.filter(school=school).aggregate(
         teachers=Count("pk", filter=Q(role=Membership.Role.TEACHER)),
@@ -124,7 +114,7 @@ def _dashboard_page(
         _plan_step(school, now),
         _nudges_step(school, open_nudges),
     ]
-    response = render(
+    return render(
         request,
         "dialoog/dashboard.html",
         {
@@ -136,15 +126,6 @@ def _dashboard_page(
             "open_nudges": open_nudges[:5],
         },
     )
-    # What changes with time alone: a round opening or closing, a snoozed reminder returning.
-    rounds = Round.objects.for_school(school).aggregate(
-        opens=Min("opens_at", filter=Q(opens_at__gt=now)),
-        closes=Min("closes_at", filter=Q(closes_at__gt=now)),
-    )
-    back = mine.filter(state=Nudge.State.SNOOZED, snoozed_until__gt=now).aggregate(
-        at=Min("snoozed_until")
-    )
-    return response, pagecache.until(now, rounds["opens"], rounds["closes"], back["at"])
 
 
 def _nudges_step(school: School, open_nudges: list[dict[str, object]]) -> CycleStep:
@@ -220,7 +201,7 @@ def _plan_step(school: School, now: datetime) -> CycleStep:
 
 
 def _round_step(school: School, now: datetime) -> CycleStep:
-    from surveys.anonymity import response_rate
+    from surveys.anonymity import turnout
     from surveys.models import Round
 
     url = reverse("rounds:rounds", kwargs={"school_slug": school.slug})
@@ -229,9 +210,8 @@ def _round_step(school: School, now: datetime) -> CycleStep:
         return CycleStep(
             "round", _("Questionnaire round"), "todo", _("Every teacher answers anonymously."), url
         )
-    done, invited = response_rate(latest)
     status = latest.status(now)
-    detail = _("%(done)s of %(invited)s answered") % {"done": done, "invited": invited}
+    detail = turnout(latest).label
     return CycleStep(
         "round",
         _("Questionnaire round"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from dialoog import pagecache
 from dialoog.models import Membership, School
 
 from .models import DEMO_PERIOD, Nudge, Rule
@@ -54,6 +53,5 @@ def seed_nudges(school: School) -> int:
             )
             if not created:
                 Nudge.objects.filter(pk=nudge.pk).update(state=Nudge.State.OPEN, closed_at=None)
-                pagecache.bump(school.pk)
             added += 1
     return added

@@ -24,7 +24,6 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from dialoog import pagecache
 from dialoog.models import Membership, School
 from interventions.models import Activity, SchoolHoliday, school_year
 from surveys.models import (
@@ -213,7 +212,7 @@ def _released_distributions(rounds: QuerySet[Round]) -> dict[int, dict[int, dict
     rows = (
         Answer.objects.filter(response__round__in=released.values("pk"))
         .values("response__round_id", "item_id", "value")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("item"))
         .order_by()
     )
     for row in rows:
@@ -451,11 +450,6 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
         )
         created = Nudge.objects.filter(school__in=scope.schools).count() - before
         gone = [row[0] for row in live if Want(*row[1:]) not in wanted]
-        # Reopening a snoozed reminder below changes nothing on a page: it shows again from
-        # snoozed_until on, whether or not the scan has run (and cached pages expire then).
-        pagecache.bump(
-            *{w.school_id for w in new} | {row[2] for row in live if Want(*row[1:]) not in wanted}
-        )
         # A respondent reminder ends because the teacher finished: deleted rather than
         # resolved, so no row records when someone answered (an invitation's "done" has no
         # time for the same reason).

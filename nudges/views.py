@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog import pagecache
 from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import AuditEntry, Membership, School, User, audit
@@ -132,7 +131,6 @@ def followed_up(request: AuthedRequest, school: School, note_pk: int) -> HttpRes
     Nudge.objects.for_school(school).live().filter(rule=Rule.R4_HELP, target_id=note.pk).update(
         state=Nudge.State.RESOLVED, closed_at=timezone.now()
     )
-    pagecache.bump(school.pk)
     messages.success(request, _("Marked as followed up."))
     return redirect("nudges:list", school.slug)
 
@@ -203,7 +201,6 @@ def reflections(request: AuthedRequest, school: School) -> HttpResponse:
         Nudge.objects.for_school(school).filter(
             recipient=request.user, rule=Rule.REFLECT, state=Nudge.State.OPEN
         ).update(state=Nudge.State.DONE, closed_at=timezone.now())
-        pagecache.bump(school.pk)
         messages.success(request, _("Added to your reflection log."))
         return no_store(redirect("nudges:reflections", school.slug))
     entries = Reflection.objects.by(request.user, school)[:200]

@@ -15,8 +15,9 @@ can be tested as a whole:
    nor a seeded generator gives the order of submission back.
 4. No subgroup whose complement in its parent is below the threshold
    (``releasable_subgroups``), so nobody can subtract one figure from another.
-5. The response rate of a round (done invitations / invitations) may be shown at any time: it
-   says how many answered, never what anyone answered nor who did not.
+5. The turnout of a round (``Turnout``) may be shown at any time, coarsely: as it was at the
+   last full hour, so it never moves with a single submit, and below the threshold only as
+   "fewer than N". It never says what anyone answered nor who did not.
 6. After the school's retention period the answers are deleted (``surveys.retention``) and a
    released round keeps only its tallies per statement and value (``RoundTally``) and its
    number of respondents. The functions below then read those instead, so the results look
@@ -44,7 +45,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Q,
     QuerySet,
     StdDev,
     Sum,
@@ -68,9 +68,12 @@ from .models import (
 
 K = TypeVar("K")
 
-Reason = Literal["not_closed", "below_threshold", "below_open_threshold", "purged", "ok"]
+Reason = Literal[
+    "not_closed", "counting", "below_threshold", "below_open_threshold", "purged", "ok"
+]
 
 NOT_CLOSED = _("Results appear when the round has closed.")
+COUNTING = _("The answers are being counted. The results appear within a few minutes.")
 BELOW_THRESHOLD = _(
     "Fewer than %(n)s colleagues answered, so nothing can be shown without someone being "
     "recognisable."
@@ -108,6 +111,8 @@ class Gate:
         """What to tell the reader instead of the results, in the active language."""
         if self.reason == "not_closed":
             return str(NOT_CLOSED)
+        if self.reason == "counting":
+            return str(COUNTING)
         if self.reason == "below_threshold":
             return str(BELOW_THRESHOLD) % {"n": self.threshold}
         if self.reason == "below_open_threshold":
@@ -126,8 +131,15 @@ def _gate(round: Round, now: datetime, threshold: int, shut: Reason) -> Gate:
     # Before closing we do not even count: there is nothing to decide and nothing to reveal.
     if not round.is_closed(now):
         return Gate(released=False, respondents=None, reason="not_closed", threshold=threshold)
-    # A purged round kept its count only if it was released; no query either way.
-    respondents = round.purged_respondents if round.is_purged else round.responses.count()
+    if round.is_purged:
+        # A purged round kept its count only if it was released; no query.
+        respondents = round.purged_respondents
+    elif not round.tallied_at and (not round.box_opened_at or round.ballots.exists()):
+        # Closed, and its sealed ballots not (all) opened yet (surveys.ballots): nothing to
+        # count and nothing to say until they are, a minute or so after closing.
+        return Gate(released=False, respondents=None, reason="counting", threshold=threshold)
+    else:
+        respondents = round.responses.count()
     if respondents is None or not is_releasable(respondents, threshold):
         return Gate(released=False, respondents=None, reason=shut, threshold=threshold)
     return Gate(released=True, respondents=respondents, reason="ok", threshold=threshold)
@@ -170,7 +182,7 @@ def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None
         rows = list(
             Answer.objects.filter(response__round=round)
             .values("item_id", "value")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("item"))
             .order_by()
             .values_list("item_id", "value", "n")
         )
@@ -276,7 +288,7 @@ def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
         .annotate(
             mean=Avg(_favourable(), output_field=FloatField()),
             spread=StdDev(_favourable(), output_field=FloatField()),
-            answers=Count("id"),
+            answers=Count("item"),
         )
         .order_by()
     )
@@ -382,14 +394,46 @@ def releasable_subgroups(
     return frozenset(released)
 
 
-def response_rate(round: Round) -> tuple[int, int]:
-    """(done invitations, all invitations) of a round, in one aggregate query.
+@dataclass(frozen=True)
+class Turnout:
+    """How many of the invited had answered, as the leader may see it: the count of the last
+    full hour (``Round.turnout``, kept by ``RoundQuerySet.record_turnout``), so that no single
+    submit can be timed by watching it move, and below the threshold only "fewer than N", so
+    that a small count cannot point at the few who answered. Who did not answer is never
+    shown (invitations are only counted)."""
 
-    Allowed at any time, also while the round is open: it tells the leader how many answered,
-    not what anyone answered, and ``done`` carries no time that could be matched to a response.
-    Who did not respond is never shown (the invitations are only counted here).
-    """
-    counts = Invitation.objects.filter(round=round).aggregate(
-        done=Count("id", filter=Q(done=True)), total=Count("id")
+    invited: int
+    answered: int | None  # None: fewer than ``threshold``
+    threshold: int
+    as_of: datetime | None
+
+    @property
+    def percentage(self) -> int | None:
+        if self.answered is None or not self.invited:
+            return None
+        return round(100 * self.answered / self.invited)
+
+    @property
+    def label(self) -> str:
+        """ "7 of 12 answered" or "fewer than 5 of 12 answered", in the active language."""
+        if self.answered is None:
+            return str(FEWER_THAN) % {"n": self.threshold, "invited": self.invited}
+        return str(ANSWERED) % {"n": self.answered, "invited": self.invited}
+
+
+ANSWERED = _("%(n)s of %(invited)s answered")
+FEWER_THAN = _("fewer than %(n)s of %(invited)s answered")
+
+
+def turnout(round: Round, *, invited: int | None = None) -> Turnout:
+    """The turnout of ``round`` as the leader may see it; one count of its invitations unless
+    ``invited`` is given (a list annotates it)."""
+    if invited is None:
+        invited = Invitation.objects.filter(round=round).count()
+    answered = round.turnout or 0
+    return Turnout(
+        invited=invited,
+        answered=answered if is_releasable(answered, round.threshold) else None,
+        threshold=round.threshold,
+        as_of=round.turnout_at,
     )
-    return counts["done"], counts["total"]

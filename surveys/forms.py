@@ -124,7 +124,9 @@ class ExtendForm(forms.Form):
         if closes_at <= self.round.opens_at:
             raise ValidationError(_("The round must close after it opens."))
         if self.round.is_closed(self.now) and (
-            self.round.is_purged or round_gate(self.round, self.now).released
+            self.round.is_purged
+            or self.round.box_opened_at is not None
+            or round_gate(self.round, self.now).released
         ):
             # Two released versions of the same round differ by exactly the late answers.
             raise ValidationError(

@@ -1,9 +1,11 @@
 """Questionnaires and rounds.
 
 Anonymity is designed into the tables: what a teacher submits (``Response``, ``Answer``,
-``OpenAnswer``) carries no user, no IP and no time at all, and random UUID keys so that not even
-the order of submission can be read back. The link to a person exists only while answering
-(``Invitation`` and its ``Draft``) and is cut in the transaction that stores the answers.
+``OpenAnswer``) carries no user, no IP and no time at all, random keys, and is written only when
+the closed round's ballot box is opened, in an order drawn at random (surveys.ballots), so that
+not even the order of submission can be read back. While answering, the answers are tied to a
+person (``Invitation`` and its ``Draft``) but sealed with a key the database does not hold;
+sending turns the draft into a sealed ``Ballot`` that carries nothing but its round.
 What may be *shown* of the answers is decided in one place: ``surveys.anonymity``.
 """
 
@@ -20,12 +22,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialoog.i18n import pick
 from dialoog.models import School, SchoolOwnedQuerySet, Team, User
 from interventions.models import Intervention, Theme
+
+from .sealing import Answers, Sizes, seal, unseal
 
 SCALE_MIN, SCALE_MAX = 1, 5
 
@@ -298,6 +303,30 @@ class OpenQuestion(models.Model):
         return pick(self, "text")
 
 
+# A version is frozen: its statements and questions never change, so each process reads them
+# once. Keyed by the fingerprint of the content too, so a reused id can never match.
+_FROZEN: dict[tuple[int, str], tuple[list[Item], dict[str, OpenQuestion]]] = {}
+
+
+def frozen_content(version_id: int, fingerprint: str) -> tuple[list[Item], dict[str, OpenQuestion]]:
+    """The version's statements in order and its open questions by id (as text)."""
+    key = (version_id, fingerprint)
+    if key not in _FROZEN:
+        if len(_FROZEN) > 64:
+            _FROZEN.clear()
+        _FROZEN[key] = (
+            list(Item.objects.filter(version_id=version_id)),
+            {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version_id)},
+        )
+    return _FROZEN[key]
+
+
+def sizes_of(version: QuestionnaireVersion) -> Sizes:
+    """How long every sealed draft and ballot of ``version`` is (surveys.sealing)."""
+    items, questions = frozen_content(version.pk, version.fingerprint)
+    return Sizes.of(items, questions.values())
+
+
 class RoundQuerySet(SchoolOwnedQuerySet):
     def open(self, now: datetime) -> RoundQuerySet:
         return self.filter(opens_at__lte=now, closes_at__gt=now)
@@ -307,6 +336,28 @@ class RoundQuerySet(SchoolOwnedQuerySet):
 
     def upcoming(self, now: datetime) -> RoundQuerySet:
         return self.filter(opens_at__gt=now)
+
+    def record_turnout(self, now: datetime) -> int:
+        """Keep, for every round that has opened and was not counted since it closed, how
+        many have answered, as of the full hour ``now`` falls in: run at every full hour
+        (beat), this is the only turnout a leader sees (surveys.anonymity.Turnout). One
+        UPDATE however many rounds; returns how many were updated."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        answered = (
+            Invitation.objects.filter(round=models.OuterRef("pk"), done=True)
+            .order_by()
+            .values("round")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return (
+            self.filter(opens_at__lte=now)
+            .filter(Q(turnout_at__isnull=True) | Q(turnout_at__lt=models.F("closes_at")))
+            .update(
+                turnout=Coalesce(models.Subquery(answered), 0),
+                turnout_at=hour,
+            )
+        )
 
 
 class Round(models.Model):
@@ -354,6 +405,13 @@ class Round(models.Model):
     # round's answers are then in its ``tallies`` too, and results, trend and the national
     # picture read those few rows instead of every answer. Answers no longer change then.
     tallied_at = models.DateTimeField(null=True, blank=True)
+    # Set when the closed round's ballot box was opened (surveys.ballots): from then on no
+    # ballot may enter, the round cannot be extended, and its answers are responses.
+    box_opened_at = models.DateTimeField(null=True, blank=True)
+    # How many had answered at the last full hour (surveys.anonymity.Turnout): the leader sees
+    # this, never the live count, so no single submit can be timed by watching it move.
+    turnout = models.PositiveIntegerField(null=True, blank=True)
+    turnout_at = models.DateTimeField(null=True, blank=True)
 
     objects = RoundQuerySet.as_manager()
 
@@ -416,6 +474,11 @@ class Round(models.Model):
     def has_opened(self, now: datetime) -> bool:
         return now >= self.opens_at
 
+    def accepts_ballots(self, now: datetime) -> bool:
+        """Open, and neither counted nor emptied since: a claim asks this under the round's row
+        lock, which counting takes too (surveys.ballots), so no ballot enters a counted box."""
+        return self.is_open(now) and self.tallied_at is None and self.box_opened_at is None
+
     def audience_members(self) -> models.QuerySet[User]:
         """The teachers this round is for: the team's, or the whole school's."""
         teachers = User.objects.filter(
@@ -464,14 +527,16 @@ class Invitation(models.Model):
 
 
 class Draft(models.Model):
-    """Answers being given, saved as they are given. Linked to the invitation (so to a person)
-    only until submission, when it is deleted in the same transaction that stores them."""
+    """Answers being given, saved as they are given, sealed (surveys.sealing): linked to the
+    invitation, so to a person, but unreadable without the key; deleted when they are sent,
+    in the transaction that drops them into the ballot box. Scores and open answers are
+    sealed apart, so a tap rewrites only the short scores, not the long texts."""
 
     invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="draft")
-    # {"<item id>": 1..5 or 0 for "don't know"}
-    answers = models.JSONField(default=dict)
-    # {"<open question id>": "text"}
-    open_answers = models.JSONField(default=dict)
+    # {"<item id>": 1..5 or 0 for "don't know"}, sealed to the version's fixed length.
+    scores = models.TextField(blank=True)
+    # {"<open question id>": "text"}, sealed likewise.
+    texts = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("draft")
@@ -479,6 +544,48 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk}"
+
+    @classmethod
+    def sealed(cls, invitation: Invitation, answers: Answers) -> Draft:
+        """A draft of ``invitation`` holding ``answers``, sealed, not yet saved (for demo
+        data and tests; a teacher's taps go through ``seal``)."""
+        draft = cls(invitation=invitation)
+        draft.seal(answers, sizes_of(invitation.round.version))
+        return draft
+
+    def answers(self) -> Answers:
+        return Answers(
+            scores=unseal(self.scores) if self.scores else {},
+            texts=unseal(self.texts) if self.texts else {},
+        )
+
+    def seal(self, answers: Answers, sizes: Sizes) -> list[str]:
+        """Seal what changed of ``answers`` into the fields; returns their names."""
+        current = self.answers()
+        changed = []
+        if answers.scores != current.scores or not self.scores:
+            self.scores = seal(answers.scores, sizes.scores)
+            changed.append("scores")
+        if answers.texts != current.texts or not self.texts:
+            self.texts = seal(answers.texts, sizes.texts)
+            changed.append("texts")
+        return changed
+
+
+class Ballot(models.Model):
+    """A sent questionnaire waiting in its round's box: sealed, with a random key and nothing
+    but its round. Opened, shuffled and deleted after the round closes (surveys.ballots)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots")
+    sealed = models.TextField()
+
+    class Meta:
+        verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
+
+    def __str__(self) -> str:
+        return f"ballot {self.pk}"
 
 
 class ResponseQuerySet(models.QuerySet["Response"]):
@@ -513,35 +620,28 @@ class Response(models.Model):
 DONT_KNOW = 0
 
 
-class Answer(models.Model):
-    """A score for one statement; ``value`` is empty for "don't know"."""
+def stored_value(given: Any) -> int | None:
+    """A score as an Answer keeps it: "don't know" is empty."""
+    value = int(given)
+    return None if value == DONT_KNOW else value
 
-    # Random like every key of a submit, but the answers of one response share its first 80
-    # bits (``answer_id``): 40 answers then go to one page of this index, not to 40 pages
-    # scattered over millions of answers, and still no key says which came first.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Both references are checked once per statement rather than once per row: a submit
-    # writes 40 answers at once, and PostgreSQL's foreign keys looked up the response and
-    # the statement 80 times, a sixth of the submit's cost (bench/RESULTS.md). The
-    # statement-level triggers of migration 0011 refuse the same as the foreign keys did.
-    # The response is indexed by the unique constraint below, whose first column it is.
+
+class Answer(models.Model):
+    """A score for one statement; ``value`` is empty for "don't know". Keyed by its response
+    and statement: no key of its own that could say anything about the order of sending."""
+
+    pk = models.CompositePrimaryKey("response", "item")
+    # The primary key's index, whose first column this is, serves every lookup by response.
     response = models.ForeignKey(
-        Response,
-        on_delete=models.CASCADE,
-        related_name="answers",
-        db_index=False,
-        db_constraint=False,
+        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
     )
-    item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="answers", db_constraint=False
-    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
     value = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [
-            models.UniqueConstraint(fields=["response", "item"], name="answer_once_per_item"),
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=SCALE_MIN, value__lte=SCALE_MAX),
                 name="answer_value_on_the_scale",
@@ -552,14 +652,9 @@ class Answer(models.Model):
         return f"{self.item_id}: {self.value}"
 
 
-def answer_id(response_id: uuid.UUID, item_id: int) -> uuid.UUID:
-    """The key of a response's answer to an item: the response's first 80 bits, then the
-    item. (The submit statement in surveys/services.py builds the same in SQL.)"""
-    return uuid.UUID(hex=f"{response_id.hex[:20]}{item_id:012x}")
-
-
 class OpenAnswer(models.Model):
-    """An open answer. Not linked to a response, so it cannot be joined to anyone's scores."""
+    """An open answer. Not linked to a response, so it cannot be joined to anyone's scores;
+    written in an order of its own when the ballots are opened (surveys.ballots)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="open_answers")

@@ -5,7 +5,8 @@ shown stays.
 ``purge_expired`` deletes, for every school or the given ones:
 
 - the raw answers of rounds closed longer ago than the period (``Response``, ``Answer``,
-  ``OpenAnswer`` and any ``Draft`` left), after storing the round's tallies per statement and
+  ``OpenAnswer``, any ``Draft`` left and the sealed ``Ballot``s of a round that never reached
+  its threshold), after storing the round's tallies per statement and
   value (``RoundTally``) and its number of respondents, so that ``surveys.anonymity`` draws the
   same released results, trend and signals from them. A round below its threshold was never
   shown and keeps nothing. Open answers are not kept in any form;
@@ -30,7 +31,7 @@ import calendar
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import reduce
 from typing import Any
 
@@ -39,12 +40,13 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dialoog import pagecache
 from dialoog.models import School
 
+from .ballots import open_box
 from .models import (
     DONT_KNOW,
     Answer,
+    Ballot,
     CheckIn,
     Draft,
     FocusSession,
@@ -117,14 +119,6 @@ def _claim(queryset: models.QuerySet[Any], *fields: str) -> list[Any]:
     return list(locked.values_list("pk", flat=True))
 
 
-def _claim_and_bump(queryset: models.QuerySet[Any], school: str, *fields: str) -> list[Any]:
-    """``_claim`` (always rows: the pk, then ``fields``), and the claimed rows' schools told
-    that their pages change (dialoog.pagecache); ``school`` is the path to the school."""
-    rows = _claim(queryset, *fields, school)
-    pagecache.bump(*{row[-1] for row in rows})
-    return [row[:-1] for row in rows]
-
-
 def _store_tallies(round_ids: Sequence[int]) -> None:
     """``INSERT … SELECT`` the tallies of these rounds: counted in the database, so no answer
     travels to Python on its way to being deleted."""
@@ -135,7 +129,7 @@ def _store_tallies(round_ids: Sequence[int]) -> None:
             tally_value=Coalesce(
                 "value", Value(DONT_KNOW), output_field=models.PositiveSmallIntegerField()
             ),
-            n=Count("pk"),
+            n=Count("item"),
         )
         .order_by()
     )
@@ -163,7 +157,7 @@ def _purge_rounds(scope: _Scope) -> int:
     due = scope.due("school", "closes_at")
     with transaction.atomic():
         due_rounds = Round.objects.filter(due, purged_at__isnull=True)
-        thresholds = dict(_claim_and_bump(due_rounds, "school", "threshold"))
+        thresholds = dict(_claim(due_rounds, "threshold"))
         claimed = list(thresholds)
         if not claimed:
             return 0
@@ -188,6 +182,8 @@ def _purge_rounds(scope: _Scope) -> int:
         _delete(Response.objects.filter(round_id__in=claimed))
         _delete(OpenAnswer.objects.filter(round_id__in=claimed))
         _delete(Draft.objects.filter(invitation__round_id__in=claimed))
+        # Ballots of a round that never reached its threshold stayed sealed; they go too.
+        _delete(Ballot.objects.filter(round_id__in=claimed))
         return len(claimed)
 
 
@@ -195,7 +191,7 @@ def _purge_interviews(scope: _Scope) -> int:
     due = scope.due("round__school", "scheduled_at", "created_at")
     with transaction.atomic():
         due_interviews = Interview.objects.filter(due, notes_purged_at__isnull=True)
-        claimed = [pk for (pk,) in _claim_and_bump(due_interviews, "round__school")]
+        claimed = _claim(due_interviews)
         if not claimed:
             return 0
         themes = InterviewNote.themes.through.objects
@@ -209,7 +205,7 @@ def _purge_sessions(scope: _Scope) -> int:
     due = scope.due("round__school", "closed_at", "created_at")
     with transaction.atomic():
         due_sessions = FocusSession.objects.filter(due, purged_at__isnull=True)
-        claimed = [pk for (pk,) in _claim_and_bump(due_sessions, "round__school")]
+        claimed = _claim(due_sessions)
         if not claimed:
             return 0
         _delete(Vote.objects.filter(reaction__phase__session_id__in=claimed))
@@ -247,32 +243,45 @@ def purge_expired(*, now: datetime, school_ids: Sequence[int] | None = None) -> 
     )
 
 
-# A submit that began just before closing may still be committing: count a little later.
-TALLY_AFTER = timedelta(minutes=10)
-
-
 def tally_closed(*, now: datetime, round_ids: Sequence[int] | None = None) -> int:
-    """Count every round that closed at least ``TALLY_AFTER`` ago and was not counted yet:
-    a released round's answers go into its tallies (one INSERT … SELECT for all of them),
-    and every claimed round is marked, released or not, so it is looked at once. Returns the
-    number of rounds marked. Idempotent, and safe beside a second run (rows are claimed with
-    SKIP LOCKED); five statements however many rounds.
+    """Count every round that has closed and was not counted yet (or the given ones): its
+    ballot box is opened (``surveys.ballots.open_box``: only at the threshold, shuffled), a
+    released round's answers go into its tallies, and the round is marked counted
+    (``tallied_at``), released or not, so it is looked at once. Returns the number of rounds
+    marked. Idempotent, and safe beside a second run (the last step claims with SKIP LOCKED,
+    and a box still being opened by another run is left to that run).
 
-    A closed round cannot take answers any more, and one whose results were released cannot
-    be opened again (``ExtendForm``), so tallies never go stale. A round that was not released
-    may be reopened; it has no tallies and loses its mark (``Round.reopen``)."""
+    A counted round takes no ballots any more (``Round.accepts_ballots``), and one whose box
+    was opened cannot be opened again (``ExtendForm``), so tallies never go stale. A round
+    that was not released may be reopened; it has no tallies, loses its mark, and its sealed
+    ballots wait for the next close."""
     due = Round.objects.filter(
-        closes_at__lte=now - TALLY_AFTER, tallied_at__isnull=True, purged_at__isnull=True
-    )
+        closes_at__lte=now, tallied_at__isnull=True, purged_at__isnull=True
+    ).select_related("version")
     if round_ids is not None:
         due = due.filter(pk__in=round_ids)
+    counted = 0
+    for round_ in due:
+        open_box(round_, now)
+        counted += _tally(round_.pk, now)
+    return counted
+
+
+def _tally(round_id: int, now: datetime) -> int:
     with transaction.atomic():
-        # What the pages show does not change (tallies give the same figures as answers), but
-        # the pages read it from elsewhere now: nothing is kept from before.
-        thresholds = dict(_claim_and_bump(due, "school", "threshold"))
-        if not thresholds:
+        claimed = _claim(
+            Round.objects.filter(pk=round_id, tallied_at__isnull=True, purged_at__isnull=True),
+            "threshold",
+            "box_opened_at",
+        )
+        if not claimed:
             return 0
-        released = _released(thresholds)
-        if released:
-            _store_tallies(sorted(released))
-        return Round.objects.filter(pk__in=list(thresholds)).update(tallied_at=now)
+        ((_pk, threshold, box_opened_at),) = claimed
+        waiting = Ballot.objects.filter(round_id=round_id).count()
+        if waiting and (box_opened_at is not None or waiting >= threshold):
+            # Another run is still opening the box, or a late ballot made it reach the
+            # threshold after this run looked: the next run opens and counts it.
+            return 0
+        if _released({round_id: threshold}):
+            _store_tallies([round_id])
+        return Round.objects.filter(pk=round_id).update(tallied_at=now)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dialoog.emails import templated_email
 
 from .models import Draft, Invitation, Round
-from .retention import purge_expired
+from .retention import purge_expired, tally_closed
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -89,7 +89,12 @@ def purge_expired_data(school_ids: list[int] | None = None) -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def tally_closed_rounds(round_ids: list[int] | None = None) -> int:
-    """Beat, every ten minutes: count the rounds that have closed (surveys.retention)."""
-    from .retention import tally_closed
-
+    """Beat, every minute, and right after a leader closes a round: open the ballot boxes of
+    the rounds that have closed and count them (surveys.retention.tally_closed)."""
     return tally_closed(now=timezone.now(), round_ids=round_ids)
+
+
+@shared_task
+def record_turnout() -> int:
+    """Beat, at every full hour: the turnout the leaders see (RoundQuerySet.record_turnout)."""
+    return Round.objects.record_turnout(timezone.now())

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog import pagecache
 from dialoog.emails import templated_email
 from dialoog.forms import submitted
 from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
 
-from .anonymity import response_rate, round_gate
+from .anonymity import round_gate, turnout
 from .exports import NotReleased, report_csv, report_xlsx
 from .forms import ExtendForm, RoundForm
 from .models import (
@@ -34,8 +33,10 @@ from .models import (
     LeaderAnswer,
     Round,
     SuggestionChoice,
+    sizes_of,
 )
 from .report import build as build_report
+from .sealing import Answers, clean_text
 from .services import (
     SubmitError,
     invitation_for_token,
@@ -43,6 +44,7 @@ from .services import (
     round_open,
     submit_answers,
 )
+from .tasks import tally_closed_rounds
 
 SESSION_KEY = "answering_invitation"
 
@@ -53,15 +55,13 @@ SESSION_KEY = "answering_invitation"
 @require_GET
 def round_list(request: HttpRequest, school: School) -> HttpResponse:
     now = timezone.now()
-    rounds = (
-        Round.objects.for_school(school)
+    rounds = [
+        (round_, turnout(round_, invited=round_.invited))
+        for round_ in Round.objects.for_school(school)
         .select_related("team", "version")
-        .annotate(
-            invited=Count("invitations"),
-            done=Count("invitations", filter=Q(invitations__done=True)),
-        )
+        .annotate(invited=Count("invitations"))
         .order_by("-opens_at")
-    )
+    ]
     return render(
         request, "surveys/round_list.html", {"school": school, "rounds": rounds, "now": now}
     )
@@ -101,7 +101,6 @@ def _round(school: School, pk: int) -> Round:
 def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     round_ = _round(school, pk)
     now = timezone.now()
-    done, invited = response_rate(round_)
     return render(
         request,
         "surveys/round_detail.html",
@@ -109,9 +108,7 @@ def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
             "school": school,
             "round": round_,
             "status": round_.status(now),
-            "done": done,
-            "invited": invited,
-            "percentage": round(100 * done / invited) if invited else 0,
+            "turnout": turnout(round_),
             "extend_form": ExtendForm(round=round_, now=now),
             "audience": round_.invitations.select_related("user").order_by("user__full_name"),
             **_gate_only(round_, now),
@@ -128,11 +125,10 @@ def _gate_only(round_: Round, now: datetime) -> dict[str, Any]:
 def round_results(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     round_ = _round(school, pk)
     report = build_report(round_, timezone.now())
-    done, invited = response_rate(round_)
     response = render(
         request,
         "surveys/results.html",
-        {"school": school, "round": round_, "report": report, "done": done, "invited": invited},
+        {"school": school, "round": round_, "report": report, "turnout": turnout(round_)},
     )
     return no_store(response)
 
@@ -206,7 +202,8 @@ def round_close(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     now = timezone.now()
     if round_.is_open(now):
         Round.objects.filter(pk=round_.pk).update(closes_at=now)
-        pagecache.bump(school.pk)
+        # Open the ballot box and count now rather than at the next beat.
+        tally_closed_rounds.delay_on_commit([round_.pk])
         messages.success(request, _("The round is closed."))
     else:
         messages.error(request, _("Only an open round can be closed."))
@@ -224,7 +221,6 @@ def round_extend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
         Round.objects.filter(pk=round_.pk).update(
             closes_at=form.cleaned_data["closes_at"], tallied_at=None
         )
-        pagecache.bump(school.pk)
         messages.success(request, _("The closing moment was changed."))
     else:
         for error in form.errors.get("closes_at", []):
@@ -304,7 +300,6 @@ def round_leader_view(request: HttpRequest, school: School, pk: int) -> HttpResp
                     for item in items
                 )
                 Round.objects.filter(pk=round_.pk).update(leader_done=True)
-                pagecache.bump(school.pk)
             messages.success(request, _("Your view was saved."))
             return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
     return render(
@@ -361,11 +356,11 @@ def _steps(round_: Round) -> list[Step]:
     return steps
 
 
-def _read_values(data: Any, items: list[Item]) -> tuple[dict[int, int | None], dict[int, str]]:
+def _read_values(data: Any, items: list[Item]) -> tuple[dict[int, int], dict[int, str]]:
     """Scores posted as item-<id>=<0..5>. Unknown items and values off the scale are
     reported, never stored."""
     known = {item.pk for item in items}
-    values: dict[int, int | None] = {}
+    values: dict[int, int] = {}
     errors: dict[int, str] = {}
     for key, raw in data.items():
         if not key.startswith("item-"):
@@ -446,7 +441,7 @@ def answer_start(request: HttpRequest) -> HttpResponse:
     draft = Draft.objects.filter(invitation=invitation).first()
     steps = _steps(invitation.round)
     # Resume at the first step with an unanswered statement.
-    saved = draft.answers if draft else {}
+    saved = draft.answers().scores if draft else {}
     for step in steps:
         if any(str(item.pk) not in saved for item in step.items):
             return redirect("surveys:answer_step", step=step.key)
@@ -472,9 +467,10 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     index = keys.index(step)
     current = steps[index]
     draft, _created = Draft.objects.get_or_create(invitation=invitation)
+    given = draft.answers()
     errors: dict[int, str] = {}
     if request.method == "POST":
-        errors = _save(draft, request.POST, current, round_)
+        given, errors = _save(draft, request.POST, round_)
         # An htmx autosave only wants to hear whether it was saved.
         if not errors and not request.htmx:  # type: ignore[attr-defined]
             target = request.POST.get("go", "next")
@@ -483,7 +479,7 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
             if index + 1 < len(keys):
                 return redirect("surveys:answer_step", step=keys[index + 1])
     all_items = [item for s in steps for item in s.items]
-    missing = [item for item in all_items if str(item.pk) not in draft.answers]
+    missing = given.missing(all_items)
     context = {
         "round": round_,
         "steps": steps,
@@ -492,8 +488,8 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
         "total": len(steps),
         "percent": round(100 * (index + 1) / len(steps)),
         "previous": keys[index - 1] if index > 0 else None,
-        "answers": {int(k): v for k, v in draft.answers.items()},
-        "open_answers": {int(k): v for k, v in draft.open_answers.items()},
+        "answers": {int(k): v for k, v in given.scores.items()},
+        "open_answers": {int(k): v for k, v in given.texts.items()},
         "open_questions": list(round_.version.open_questions.all()),
         "errors": errors,
         "scale": _scale(),
@@ -506,24 +502,26 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     return render(request, "surveys/answer.html", context)
 
 
-def _save(draft: Draft, data: Any, step: Step, round_: Round) -> dict[int, str]:
-    """Merge what was posted into the draft, under a row lock so two quick saves from a
-    phone cannot overwrite each other."""
+def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, str]]:
+    """Merge what was posted into the draft and seal it again, under a row lock so two quick
+    saves from a phone cannot overwrite each other. Returns everything answered so far."""
     items = list(round_.version.items.all())
     values, errors = _read_values(data, items)
     open_keys = {str(q.pk) for q in round_.version.open_questions.all()}
     texts = {
-        key.removeprefix("open-"): value[:4000]
+        key.removeprefix("open-"): clean_text(value)
         for key, value in data.items()
         if key.startswith("open-") and key.removeprefix("open-") in open_keys
     }
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        locked.answers.update({str(pk): value for pk, value in values.items()})
-        locked.open_answers.update(texts)
-        locked.save(update_fields=["answers", "open_answers"])
-    draft.answers, draft.open_answers = locked.answers, locked.open_answers
-    return errors
+        answers = locked.answers()
+        answers.scores.update({str(pk): value for pk, value in values.items()})
+        answers.texts.update(texts)
+        changed = locked.seal(answers, sizes_of(round_.version))
+        if changed:
+            locked.save(update_fields=changed)
+    return answers, errors
 
 
 @never_cache

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from dialoog import live, pagecache
+from dialoog import live
 from dialoog.models import Membership, School, Team, User
 
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
@@ -39,6 +39,21 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def database_url() -> str:
+    """The URL of the database the tests run on, for a server or worker they start: the
+    same server, over TCP or over the embedded server's Unix socket (its folder is the host,
+    percent-encoded, as dj-database-url and psycopg read it)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{host}{port}/{db['NAME']}"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # The real hasher is slow by design; tests create many users.
@@ -56,22 +71,15 @@ def _dutch_by_default() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _verify_page_cache(settings: Any) -> None:
-    # Every page served from the page cache is also built afresh and compared (pagecache).
-    settings.PAGE_CACHE_VERIFY = True
-
-
-@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Rate limits of allauth live in the cache; each test starts from zero. So do the live
     # versions a worker remembers (dialoog.live).
     cache.clear()
     live._remembered.clear()
-    pagecache._SCHOOL_OF.clear()
-    # A version's statements are remembered per worker by id; SQLite reuses ids across tests.
-    from surveys import services
+    # A version's statements are remembered per worker by id (and fingerprint).
+    from surveys import models, services
 
-    services._FROZEN.clear()
+    models._FROZEN.clear()
     services._TEXTS.clear()
 
 

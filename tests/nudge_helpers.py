@@ -52,7 +52,10 @@ def closed_round(school: School, *, tension: bool, at: datetime = NOW) -> Round:
     every statement (tension) or all in agreement."""
     with time_machine.travel(at - timedelta(weeks=3), tick=False):
         round_ = open_round(school, threshold=3)
-    Round.objects.filter(pk=round_.pk).update(closes_at=at - timedelta(weeks=1))
+    # Closed, and its responses are what the opened ballot box left (surveys.ballots).
+    Round.objects.filter(pk=round_.pk).update(
+        closes_at=at - timedelta(weeks=1), box_opened_at=at - timedelta(weeks=1)
+    )
     items = list(Item.objects.filter(version=round_.version))
     for n in range(6):
         response = Response.objects.create(round=round_)

@@ -43,10 +43,12 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dj_database_url
 import psycopg
 import redis
+from cryptography.fernet import Fernet
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -148,11 +150,16 @@ class Stack:
             "user": main.get("USER") or "postgres",
             "password": main.get("PASSWORD") or None,
         }
-        broker = redis.Redis.from_url(os.environ["REDIS_URL"]).connection_pool.connection_kwargs
-        self.redis_url = (
-            f"redis://{broker.get('host', '127.0.0.1')}:{broker.get('port', 6379)}/"
-            f"{int(os.environ.get('PRODUCTION_STACK_REDIS_DB', '7'))}"
-        )
+        # Redis when the tests have it (its own db); otherwise, as on a fresh machine, the
+        # filesystem broker and the file cache, under this run's own queue name.
+        self.redis_url = ""
+        if os.environ.get("REDIS_URL"):
+            broker = redis.Redis.from_url(os.environ["REDIS_URL"]).connection_pool
+            where = broker.connection_kwargs
+            self.redis_url = (
+                f"redis://{where.get('host', '127.0.0.1')}:{where.get('port', 6379)}/"
+                f"{int(os.environ.get('PRODUCTION_STACK_REDIS_DB', '7'))}"
+            )
         self.cert, self.key, self.spki = self_signed_certificate(folder)
         self.env = self._environment()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -178,10 +185,13 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "dialoog.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            "BALLOT_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": self.base_url,
             "DATABASE_URL": (
-                f"postgres://{self._server['user']}{password}@{self._server['host']}:"
+                # A socket folder (the embedded server) is the host, percent-encoded.
+                f"postgres://{self._server['user']}{password}@"
+                f"{quote(str(self._server['host']), safe='')}:"
                 f"{self._server['port']}/{self.database}"
             ),
             "REDIS_URL": self.redis_url,
@@ -251,9 +261,10 @@ class Stack:
 
     def destroy(self) -> None:
         self.stop()
-        broker = redis.Redis.from_url(self.redis_url)
-        for key in broker.scan_iter(match=f"*{self.env['CELERY_QUEUE']}*"):
-            broker.delete(key)
+        if self.redis_url:
+            broker = redis.Redis.from_url(self.redis_url)
+            for key in broker.scan_iter(match=f"*{self.env['CELERY_QUEUE']}*"):
+                broker.delete(key)
         self._drop_database()
 
     def _drop_database(self) -> None:

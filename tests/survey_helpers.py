@@ -11,7 +11,9 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from dialoog.models import School, Team, User
-from surveys.models import Invitation, Item, QuestionnaireTemplate, Round
+from surveys.models import Draft, Invitation, Item, QuestionnaireTemplate, Round
+from surveys.retention import tally_closed
+from surveys.sealing import Answers
 from surveys.services import round_open
 
 
@@ -66,6 +68,29 @@ def fresh_token(invitation: Invitation) -> str:
     token = invitation.new_token()
     invitation.save(update_fields=["token_hash"])
     return token
+
+
+def write_draft(
+    invitation: Invitation, scores: dict[str, int], texts: dict[str, str] | None = None
+) -> Draft:
+    """A sealed draft of ``invitation`` with these answers (item id: 0..5, question id: text),
+    as the answering pages would have saved it."""
+    Draft.objects.filter(invitation=invitation).delete()
+    draft = Draft.sealed(invitation, Answers(scores=scores, texts=texts or {}))
+    draft.save()
+    return draft
+
+
+def close_and_count(round_: Round, now: datetime | None = None) -> Round:
+    """Close ``round_`` a minute before ``now`` (unless it has closed already) and do what beat
+    does next: open its ballot box and count it (surveys.retention.tally_closed)."""
+    now = now or timezone.now()
+    Round.objects.filter(pk=round_.pk, closes_at__gt=now).update(
+        closes_at=now - timedelta(minutes=1)
+    )
+    tally_closed(now=now, round_ids=[round_.pk])
+    round_.refresh_from_db()
+    return round_
 
 
 def answer_everything(client: Client, round_: Round, value: int = 4) -> None:

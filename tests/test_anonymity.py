@@ -27,12 +27,13 @@ from surveys.anonymity import (
     open_answers,
     open_answers_gate,
     releasable_subgroups,
-    response_rate,
     round_gate,
     theme_means,
+    turnout,
 )
 from surveys.models import (
     Answer,
+    Ballot,
     Block,
     Invitation,
     Item,
@@ -124,7 +125,10 @@ class InvitationFactory(DjangoModelFactory[Invitation]):
 
 
 def respond(round: Round, sheets: Sequence[dict[Item, int | None]]) -> None:
-    """Submit one response per sheet ({item: value or None for "don't know"})."""
+    """One response per sheet ({item: value or None for "don't know"}), as the opened ballot
+    box of the round leaves them."""
+    round.box_opened_at = round.closes_at
+    Round.objects.filter(pk=round.pk).update(box_opened_at=round.box_opened_at)
     for sheet in sheets:
         response = Response.objects.create(round=round)
         Answer.objects.bulk_create(
@@ -320,13 +324,15 @@ def test_results_take_a_fixed_number_of_queries(
     respond(school_round, [sheet | {item: 3 for item in more} for sheet in filled])
     OpenAnswerFactory.create_batch(respondents, round=school_round)
 
-    with django_assert_num_queries(1):
+    # The gate: no ballot still waiting in the opened box, and how many responses; once the
+    # round is counted into tallies the first of the two goes.
+    with django_assert_num_queries(2):
         round_gate(school_round, AFTER)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         distributions = item_distributions(school_round, AFTER)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         theme_means(school_round, AFTER)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         open_answers(school_round, AFTER)
     with django_assert_num_queries(0):
         item_distributions(school_round, WHILE_OPEN)
@@ -334,24 +340,43 @@ def test_results_take_a_fixed_number_of_queries(
     assert len(distributions) == len(items) + extra_items
 
 
-# 5: the response rate, also while the round is open.
+# 5: the turnout, also while the round is open: as of the last full hour, and below the
+# threshold only "fewer than N".
 
 
-def test_the_leader_sees_the_response_rate_of_an_open_round_in_one_query(
+def test_the_leader_sees_the_turnout_of_the_last_full_hour_in_one_query(
     school_round: Round, teacher: User, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     InvitationFactory.create(round=school_round, user=teacher, done=True)
     InvitationFactory.create_batch(2, round=school_round, done=True)
     InvitationFactory.create_batch(5, round=school_round, done=False)
     InvitationFactory.create_batch(3, done=True)  # another school's round
-
     assert school_round.is_open(WHILE_OPEN)
+    assert school_round.threshold == 5
+
+    # Nothing counted yet: "fewer than 5".
     with django_assert_num_queries(1):
-        assert response_rate(school_round) == (3, 8)
+        shown = turnout(school_round)
+    assert (shown.invited, shown.answered, shown.as_of) == (8, None, None)
+    assert shown.label == "minder dan 5 van 8 geantwoord"
+    Round.objects.record_turnout(WHILE_OPEN)
+    school_round.refresh_from_db()
+    assert turnout(school_round).answered is None  # three answered: still "fewer than 5"
+    InvitationFactory.create_batch(2, round=school_round, done=True)
+    assert turnout(school_round).answered is None  # the count of the last full hour
+    Round.objects.record_turnout(WHILE_OPEN + timedelta(hours=1))
+    school_round.refresh_from_db()
+    shown = turnout(school_round)
+    assert (shown.answered, shown.percentage, shown.label) == (5, 50, "5 van 10 geantwoord")
+    with translation.override("en"):
+        assert shown.label == "5 of 10 answered"
 
 
-def test_a_round_without_invitations_has_a_rate_of_zero_of_zero(school_round: Round) -> None:
-    assert response_rate(school_round) == (0, 0)
+def test_a_round_without_invitations_has_a_turnout_of_fewer_than_the_threshold_of_zero(
+    school_round: Round,
+) -> None:
+    shown = turnout(school_round)
+    assert (shown.invited, shown.answered, shown.percentage) == (0, None, None)
 
 
 # The gate as a property: for any threshold, number of respondents and moment.
@@ -363,23 +388,52 @@ def test_a_round_without_invitations_has_a_rate_of_zero_of_zero(school_round: Ro
 @given(
     threshold=st.integers(3, 7),
     respondents=st.integers(0, 12),
+    waiting=st.integers(0, 12),
+    opened=st.booleans(),
+    counted=st.booleans(),
     moment=st.sampled_from([BEFORE, WHILE_OPEN, CLOSES, AFTER]),
 )
-def test_the_gate_opens_exactly_when_closed_and_enough_answered(
-    school: School, threshold: int, respondents: int, moment: datetime
+def test_the_gate_opens_exactly_when_closed_counted_and_enough_answered(
+    school: School,
+    threshold: int,
+    respondents: int,
+    waiting: int,
+    opened: bool,
+    counted: bool,
+    moment: datetime,
 ) -> None:
+    """``respondents`` responses and ``waiting`` sealed ballots, the box ``opened`` or not,
+    the round ``counted`` (tallied) or not: nothing is shown before closing, nor while
+    ballots still wait to be opened, nor below the threshold."""
     with transaction.atomic():
-        round = RoundFactory.create(school=school, threshold=threshold)
+        round = RoundFactory.create(
+            school=school,
+            threshold=threshold,
+            box_opened_at=CLOSES if opened else None,
+            tallied_at=CLOSES if counted else None,
+        )
         Response.objects.bulk_create(Response(round=round) for _ in range(respondents))
+        Ballot.objects.bulk_create(Ballot(round=round, sealed="x") for _ in range(waiting))
         gate = round_gate(round, moment)
         transaction.set_rollback(True)
 
     closed = moment >= CLOSES
-    assert gate.released == (closed and respondents >= threshold)
+    # Still being counted: the box is not opened yet, or still holds ballots.
+    counting = not counted and (not opened or waiting > 0)
+    enough = respondents >= threshold
+    assert gate.released == (closed and not counting and enough)
     assert gate.respondents is None or gate.respondents >= threshold
     assert gate.respondents == (respondents if gate.released else None)
-    enough = respondents >= threshold
-    assert gate.reason == ("not_closed" if not closed else "ok" if enough else "below_threshold")
+    expected = (
+        "not_closed"
+        if not closed
+        else "counting"
+        if counting
+        else "ok"
+        if enough
+        else "below_threshold"
+    )
+    assert gate.reason == expected
 
 
 # 4: subgroups. Nobody may subtract released figures from the parent's to isolate a few people.

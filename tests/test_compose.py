@@ -305,6 +305,7 @@ def test_env_example_covers_the_production_settings() -> None:
     expected = {
         "DEBUG",
         "SECRET_KEY",
+        "BALLOT_KEYS",
         "ALLOWED_HOSTS",
         "CSRF_TRUSTED_ORIGINS",
         "SITE_URL",

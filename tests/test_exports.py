@@ -18,7 +18,6 @@ from surveys import anonymity
 from surveys.exports import NotReleased, neutralise, report_csv, report_xlsx, sheet_title
 from surveys.models import (
     DONT_KNOW,
-    Draft,
     Invitation,
     Item,
     LeaderAnswer,
@@ -29,7 +28,7 @@ from surveys.report import RoundReport, build
 from surveys.services import submit_answers
 
 from .factories import MembershipFactory, UserFactory
-from .survey_helpers import open_round
+from .survey_helpers import close_and_count, open_round, write_draft
 
 OPEN_TEXT = "Open antwoord nummer"
 # Two camps and one "don't know": enough for tension signals and suggestions.
@@ -50,16 +49,16 @@ def closed_round(school: School, team: Team, n: int) -> Round:
     assert question is not None
     for i, teacher in enumerate(teachers):
         invitation = Invitation.objects.get(round=round_, user=teacher)
-        Draft.objects.create(
-            invitation=invitation,
-            answers={str(item.pk): VALUES[(i + item.pk) % len(VALUES)] for item in items},
-            open_answers={str(question.pk): f"{OPEN_TEXT} {i}"},
+        write_draft(
+            invitation,
+            {str(item.pk): VALUES[(i + item.pk) % len(VALUES)] for item in items},
+            {str(question.pk): f"{OPEN_TEXT} {i}"},
         )
         submit_answers(invitation_id=invitation.pk, now=timezone.now())
     LeaderAnswer.objects.bulk_create(
         LeaderAnswer(round=round_, item=item, value=5) for item in items
     )
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    close_and_count(round_)
     return round_
 
 

@@ -24,11 +24,11 @@ from surveys.focus_models import (
     Reaction,
     Vote,
 )
-from surveys.models import Draft, Invitation, Round
+from surveys.models import Invitation, Round
 from surveys.services import submit_answers
 
 from .factories import MembershipFactory, UserFactory
-from .survey_helpers import open_round
+from .survey_helpers import close_and_count, open_round, write_draft
 
 _numbers = itertools.count()
 
@@ -42,9 +42,9 @@ def released_round(school: School, team: Team, answered: int = 5) -> Round:
     round_ = open_round(school, team=team, threshold=5, open_threshold=5)
     items = list(round_.version.items.all())
     for invitation in list(Invitation.objects.filter(round=round_))[:answered]:
-        Draft.objects.create(invitation=invitation, answers={str(item.pk): 4 for item in items})
+        write_draft(invitation, {str(item.pk): 4 for item in items})
         submit_answers(invitation_id=invitation.pk, now=timezone.now())
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    close_and_count(round_)
     round_.refresh_from_db()
     return round_
 

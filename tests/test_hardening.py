@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -41,6 +42,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        BALLOT_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="dialoog.example",
         **extra,
     )
@@ -384,6 +386,13 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     assert "Over een collega" not in response.content.decode()
     assert "Mijn eigen reflectie" not in response.content.decode()
     assert data["memberships"][0]["school"] == school.name
+    # The invitation is listed, but not whether it was used: staff must not learn who answered.
+    assert data["questionnaire_invitations"] == [
+        {
+            "school": school.name,
+            "round_opened": data["questionnaire_invitations"][0]["round_opened"],
+        }
+    ]
 
     leaders = json.loads(
         admin.post(

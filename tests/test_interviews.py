@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from dialoog.models import School, Team, User
 from interventions.models import Theme
 from surveys.anonymity import Gate, item_distributions
 from surveys.interviews import GuideSection, build_guide
-from surveys.models import Block, Draft, Interview, InterviewNote, Invitation, Item, Round
+from surveys.models import Block, Interview, InterviewNote, Invitation, Item, Round
 from surveys.report import ItemRow, RoundReport, ThemeRow
 from surveys.report import build as build_report
 from surveys.services import submit_answers
@@ -26,7 +26,7 @@ from surveys.signals import Signal
 
 from .conftest import with_two_factor
 from .factories import MembershipFactory, UserFactory
-from .survey_helpers import open_round
+from .survey_helpers import close_and_count, open_round, write_draft
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _numbers = itertools.count()
@@ -55,9 +55,9 @@ def closed_round(school: School, team: Team, answered: int = 5, threshold: int =
         Invitation.objects.filter(round=round_).exclude(user__email="teacher@linde.test")
     )
     for invitation in invitations[:answered]:
-        Draft.objects.create(invitation=invitation, answers={str(item.pk): 4 for item in items})
+        write_draft(invitation, {str(item.pk): 4 for item in items})
         submit_answers(invitation_id=invitation.pk, now=timezone.now())
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    close_and_count(round_)
     round_.refresh_from_db()
     return round_
 

@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dialoog.models import School, Team, User
-from surveys.models import Draft, Invitation, Round, SuggestionChoice
+from surveys.models import Invitation, Round, SuggestionChoice
 from surveys.services import submit_answers
 
 from .conftest import with_two_factor
 from .factories import MembershipFactory, UserFactory
-from .survey_helpers import open_round
+from .survey_helpers import close_and_count, open_round, write_draft
 
 
 @pytest.fixture
@@ -112,12 +112,9 @@ def _closed_rounds(school: School, team: Team | None, count: int) -> list[Round]
         round_ = open_round(school, team=team, now=when, threshold=5)
         items = list(round_.version.items.all())
         for n, invitation in enumerate(Invitation.objects.filter(round=round_)):
-            Draft.objects.create(
-                invitation=invitation,
-                answers={str(item.pk): 1 + (n + index) % 5 for item in items},
-            )
+            write_draft(invitation, {str(item.pk): 1 + (n + index) % 5 for item in items})
             submit_answers(invitation_id=invitation.pk, now=when)
-        rounds.append(round_)
+        rounds.append(close_and_count(round_))
     return rounds
 
 

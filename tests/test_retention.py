@@ -24,10 +24,10 @@ from django.utils.html import escape
 from dialoog.models import RETENTION_MONTHS_DEFAULT, Membership, School, Team, User
 from nudges.rules import RECENT
 from surveys import anonymity
+from surveys.ballots import open_box
 from surveys.focus_models import Agreement, CheckIn, FocusPhase, FocusSession, Reaction, Vote
 from surveys.models import (
     Answer,
-    Draft,
     Interview,
     InterviewNote,
     Invitation,
@@ -46,7 +46,7 @@ from surveys.tasks import purge_expired_data
 
 from .conftest import need
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
-from .survey_helpers import open_round
+from .survey_helpers import open_round, write_draft
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 10, 3, 15, tzinfo=AMSTERDAM)
@@ -68,15 +68,18 @@ def answered_round(
     question = round_.version.open_questions.first()
     assert question is not None
     for n, invitation in enumerate(Invitation.objects.filter(round=round_)[:answered]):
-        Draft.objects.create(
-            invitation=invitation,
-            answers={str(item.pk): (n + item.pk) % 6 for item in items},  # 0: "don't know"
-            open_answers={str(question.pk): f"Open antwoord {n}"},
+        write_draft(
+            invitation,
+            {str(item.pk): (n + item.pk) % 6 for item in items},  # 0: "don't know"
+            {str(question.pk): f"Open antwoord {n}"},
         )
         submit_answers(invitation_id=invitation.pk, now=opened + timedelta(days=1))
     LeaderAnswer.objects.bulk_create(
         LeaderAnswer(round=round_, item=item, value=1 + item.pk % 5) for item in items
     )
+    # Its ballot box is opened a minute after closing, as beat does; not yet counted into
+    # tallies (some tests look at the round before that).
+    open_box(round_, closes + timedelta(minutes=1))
     round_.refresh_from_db()
     return round_
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import time_machine
 from django.core import mail
@@ -16,7 +17,14 @@ from surveys.models import Invitation, LeaderAnswer, Round, hash_token
 from surveys.tasks import send_due_invitations
 
 from .factories import MembershipFactory, UserFactory
-from .survey_helpers import committed, default_template, open_round, token_from_mail
+from .survey_helpers import (
+    close_and_count,
+    committed,
+    default_template,
+    open_round,
+    token_from_mail,
+    write_draft,
+)
 
 
 def make_teachers(school: School, team: Team | None, n: int) -> list[User]:
@@ -148,18 +156,92 @@ def test_a_planned_round_sends_its_invitations_when_it_opens(school: School, tea
     assert len(mail.outbox) == 5
 
 
-def test_the_leader_sees_the_response_rate_and_never_who(
+def test_the_leader_sees_the_turnout_of_the_last_full_hour_and_never_who(
     client: Client, leader: User, school: School, team: Team
 ) -> None:
-    teachers = make_teachers(school, team, 6)
-    round_ = open_round(school, team=team)
-    Invitation.objects.filter(round=round_, user=teachers[0]).update(done=True)
+    """The count moves once an hour at most, so no single submit can be timed by watching
+    it; below the threshold it reads "fewer than N", before and after closing."""
+    teachers = make_teachers(school, team, 7)
+    nine = timezone.make_aware(datetime(2026, 3, 2, 9, 10))
     client.force_login(leader)
-    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
-    assert 'data-testid="response-rate">1 / 6<' in page
+
+    def shown(at: datetime, path: str = "") -> str:
+        with time_machine.travel(at, tick=False):
+            page = client.get(f"/s/{school.slug}/rounds/{path}").content.decode()
+        return page
+
+    def answered(*who: User) -> None:
+        Invitation.objects.filter(round=round_, user__in=who).update(done=True)
+
+    with time_machine.travel(nine, tick=False):
+        round_ = open_round(school, team=team, threshold=5)
+    detail = f"{round_.pk}/"
+    answered(*teachers[:5])
+    # Five answered, but nothing was counted yet this hour.
+    assert "minder dan 5 van 7 geantwoord" in shown(nine, detail)
+    assert Round.objects.record_turnout(nine.replace(hour=10, minute=0)) == 1
+    page = shown(nine.replace(hour=10, minute=3), detail)
+    assert 'data-testid="response-rate">5 van 7 geantwoord<' in page
+    assert "Stand van 10:00" in page
+    answered(teachers[5])
+    # A sixth answer shows only after the next full hour.
+    assert 'data-testid="response-rate">5 van 7 geantwoord<' in shown(
+        nine.replace(hour=10, minute=59), detail
+    )
+    Round.objects.record_turnout(nine.replace(hour=11, minute=0))
+    assert "6 van 7 geantwoord" in shown(nine.replace(hour=11, minute=1), detail)
+    assert "6 van 7 geantwoord" in shown(nine.replace(hour=11, minute=1))  # the list of rounds
     # Names appear only in the neutral "send a new link" list, identical for everyone.
     for teacher in teachers:
         assert page.count(escape(str(teacher))) == 1  # names like "van 't Wel" are escaped
+
+
+def test_below_the_threshold_the_turnout_says_fewer_than_n_also_after_closing(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    teachers = make_teachers(school, team, 7)
+    round_ = open_round(school, team=team, threshold=5)
+    Invitation.objects.filter(round=round_, user__in=teachers[:4]).update(done=True)
+    Round.objects.record_turnout(timezone.now())
+    client.force_login(leader)
+    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert "minder dan 5 van 7 geantwoord" in page and "4 van 7" not in page
+    later = timezone.now() + timedelta(days=30)
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now())
+    Round.objects.record_turnout(later)
+    with time_machine.travel(later, tick=False):
+        client.force_login(leader)  # a month later: logged in again
+        page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+        dashboard = client.get(f"/s/{school.slug}/").content.decode()
+    assert "minder dan 5 van 7 geantwoord" in page and "4 van 7" not in page
+    assert "minder dan 5 van 7 geantwoord" in dashboard
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(later, tick=False):
+        english = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert "fewer than 5 of 7 answered" in english
+
+
+def test_the_turnout_is_kept_while_open_and_once_after_closing_in_one_statement(
+    school: School, team: Team, django_assert_num_queries: Any
+) -> None:
+    teachers = make_teachers(school, team, 6)
+    now = timezone.now()
+    open_now = open_round(school, team=team)
+    closing = open_round(school, days=1)
+    planned = open_round(school, team=team, now=now + timedelta(days=3))
+    Invitation.objects.filter(round=open_now, user__in=teachers[:2]).update(done=True)
+    with django_assert_num_queries(1):
+        assert Round.objects.record_turnout(now) == 2  # the planned round is left alone
+    open_now.refresh_from_db()
+    assert (open_now.turnout, open_now.turnout_at) == (
+        2,
+        now.replace(minute=0, second=0, microsecond=0),
+    )
+    assert Round.objects.get(pk=planned.pk).turnout_at is None
+    after = now + timedelta(days=2)
+    assert Round.objects.record_turnout(after) == 2  # the closed one once more, counted final
+    assert Round.objects.record_turnout(after + timedelta(hours=1)) == 1  # then only the open one
+    assert Round.objects.get(pk=closing.pk).turnout == 0
 
 
 def test_a_reminder_goes_only_to_those_who_have_not_finished(
@@ -266,7 +348,6 @@ def test_a_facilitator_manages_rounds_too(client: Client, school: School, team: 
 
 def _close_with_responses(school: School, team: Team, n: int) -> Round:
     """A closed round on the default questionnaire with ``n`` identical submissions."""
-    from surveys.models import Draft
     from surveys.services import submit_answers
 
     teachers = make_teachers(school, team, max(n, 5))
@@ -276,13 +357,13 @@ def _close_with_responses(school: School, team: Team, n: int) -> Round:
     assert question is not None
     for teacher in teachers[:n]:
         invitation = Invitation.objects.get(round=round_, user=teacher)
-        Draft.objects.create(
-            invitation=invitation,
-            answers={str(item.pk): 4 for item in items},
-            open_answers={str(question.pk): f"Open antwoord van {teacher.pk}"},
+        write_draft(
+            invitation,
+            {str(item.pk): 4 for item in items},
+            {str(question.pk): f"Open antwoord van {teacher.pk}"},
         )
         submit_answers(invitation_id=invitation.pk, now=timezone.now())
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    close_and_count(round_)
     return round_
 
 

@@ -471,8 +471,14 @@ CLOSES = datetime(2025, 10, 13, 17, 0, tzinfo=AMSTERDAM)
 
 def closed_round(school: School, answers: Sequence[dict[int, int | None]]) -> Round:
     version = default_template().freeze()
+    # Its responses are what the opened ballot box left (surveys.ballots).
     round_ = Round.objects.create(
-        school=school, version=version, opens_at=OPENS, closes_at=CLOSES, threshold=3
+        school=school,
+        version=version,
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        threshold=3,
+        box_opened_at=CLOSES,
     )
     for values in answers:
         response = Response.objects.create(round=round_)
@@ -495,7 +501,8 @@ def test_stats_for_reads_the_released_distributions(
         [{unsaid.pk: 5, first.pk: 1}, {unsaid.pk: 4, first.pk: 5}, {unsaid.pk: None, first.pk: 5}],
     )
     after = CLOSES + timedelta(days=1)
-    with django_assert_num_queries(3):
+    # The gate (are ballots still waiting? how many responses?), then the distributions.
+    with django_assert_num_queries(4):
         stats = stats_for(round_, after)
     assert stats is not None
     assert len(stats) == len(items)

@@ -285,7 +285,12 @@ def test_interventions_by_item(django_assert_num_queries: DjangoAssertNumQueries
 def test_from_a_closed_round_to_suggestions(school: School) -> None:
     version = default_template().freeze()
     round_ = Round.objects.create(
-        school=school, version=version, opens_at=OPENS, closes_at=CLOSES, threshold=3
+        school=school,
+        version=version,
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        threshold=3,
+        box_opened_at=CLOSES,  # its responses are what the opened ballot box left
     )
     items = list(Item.objects.filter(version=version).select_related("theme"))
     split = next(i for i in items if i.theme and i.theme.number == 3 and i.order == 4)

@@ -17,13 +17,15 @@ from django.utils import timezone
 
 from dialoog.models import School, Team, User
 from surveys import anonymity
-from surveys.models import Answer, Block, Round, RoundTally
+from surveys.models import Answer, Ballot, Block, Invitation, Response, Round, RoundTally
 from surveys.national import MIN_SCHOOLS, national_theme_means
 from surveys.report import build
-from surveys.retention import TALLY_AFTER, tally_closed
+from surveys.retention import tally_closed
+from surveys.services import submit_answers
 from surveys.tasks import tally_closed_rounds
 
-from .factories import SchoolFactory, TeamFactory
+from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
+from .survey_helpers import close_and_count, committed, open_round, write_draft
 from .test_retention import NOW, answered_round, fingerprint, purge
 
 
@@ -35,27 +37,27 @@ def _tally(at: Any = NOW) -> int:
 def test_a_released_round_is_counted_once_after_closing(school: School, team: Team) -> None:
     released = answered_round(school, team, closed_months_ago=1, answered=6)
     below = answered_round(school, team, closed_months_ago=1, answered=2)
-    just_closed = answered_round(school, team, closed_months_ago=0, answered=6)
-    Round.objects.filter(pk=just_closed.pk).update(closes_at=NOW - TALLY_AFTER / 2)
+    still_open = answered_round(school, team, closed_months_ago=0, answered=6)
+    Round.objects.filter(pk=still_open.pk).update(closes_at=NOW + timedelta(minutes=5))
 
     assert _tally() == 2
     assert RoundTally.objects.filter(round=released).exists()
     assert not RoundTally.objects.filter(round=below).exists()  # never shown: nothing kept
-    assert not RoundTally.objects.filter(round=just_closed).exists()  # a submit may still land
+    assert not RoundTally.objects.filter(round=still_open).exists()
     assert set(Round.objects.exclude(tallied_at=None).values_list("pk", flat=True)) == {
         released.pk,
         below.pk,
     }
     assert _tally() == 0  # a second run finds nothing to do
-    assert _tally(NOW + TALLY_AFTER) == 1  # the round that had just closed, now
+    assert _tally(NOW + timedelta(minutes=6)) == 1  # the round that was still open, now
 
 
-def test_the_beat_counts_closed_rounds_every_ten_minutes() -> None:
+def test_the_beat_opens_and_counts_closed_rounds_every_minute() -> None:
     from django.conf import settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["tally-closed-rounds"]
     assert entry["task"] == tally_closed_rounds.name
-    assert entry["schedule"] == 600.0
+    assert entry["schedule"] == 60.0
 
 
 def test_figures_read_from_the_tallies_are_the_figures_of_the_answers(
@@ -106,6 +108,87 @@ def test_a_released_round_cannot_be_opened_again_but_one_below_the_threshold_can
         reopened = Round.objects.get(pk=below.pk)
         assert reopened.is_open(timezone.now())
         assert reopened.tallied_at is None  # counted again when it closes
+
+
+def test_below_the_threshold_the_box_stays_sealed_until_a_reopened_round_reaches_it(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    """Three of five needed: nothing is opened at closing (the three ballots stay sealed, so
+    no batch of three is ever written); the leader extends the round, two more answer, and at
+    the next close all five are opened together."""
+    for n in range(6):
+        MembershipFactory.create(
+            user=UserFactory.create(email=f"box{n}@linde.test"), school=school, team=team
+        )
+    round_ = open_round(school, team=team, threshold=5)
+    items = {str(pk): 4 for pk in round_.version.items.values_list("pk", flat=True)}
+    invitations = list(Invitation.objects.filter(round=round_))
+
+    def send(invitation: Invitation) -> None:
+        write_draft(invitation, items)
+        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+
+    for invitation in invitations[:3]:
+        send(invitation)
+    close_and_count(round_)
+    assert round_.tallied_at is not None and round_.box_opened_at is None
+    assert Ballot.objects.filter(round=round_).count() == 3
+    assert not Response.objects.exists()
+    assert not anonymity.round_gate(round_, timezone.now()).released
+
+    client.force_login(leader)
+    later = (timezone.localtime() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/s/{school.slug}/rounds/{round_.pk}/extend/", {"closes_at": later})
+    round_.refresh_from_db()
+    assert round_.accepts_ballots(timezone.now())
+    for invitation in invitations[3:5]:
+        send(invitation)
+    close_and_count(round_)
+    assert round_.box_opened_at is not None
+    assert not Ballot.objects.exists()
+    assert Response.objects.filter(round=round_).count() == 5
+    assert anonymity.round_gate(round_, timezone.now()).respondents == 5
+    # Opened once: the round cannot be reopened any more.
+    page = client.post(
+        f"/s/{school.slug}/rounds/{round_.pk}/extend/", {"closes_at": later}, follow=True
+    ).content.decode()
+    assert "kan niet opnieuw worden geopend" in page
+
+
+def test_a_leader_closing_a_round_has_it_counted_at_once(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    for n in range(5):
+        MembershipFactory.create(
+            user=UserFactory.create(email=f"now{n}@linde.test"), school=school, team=team
+        )
+    round_ = open_round(school, team=team, threshold=5)
+    items = {str(pk): 2 for pk in round_.version.items.values_list("pk", flat=True)}
+    for invitation in Invitation.objects.filter(round=round_):
+        write_draft(invitation, items)
+        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+    client.force_login(leader)
+    detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert 'data-testid="results-link"' not in detail
+    with committed():
+        client.post(f"/s/{school.slug}/rounds/{round_.pk}/close/")
+    detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert 'data-testid="results-link"' in detail
+    assert Response.objects.filter(round=round_).count() == 5
+
+
+def test_while_the_box_is_being_opened_the_round_says_so_and_looks_again(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    round_ = open_round(school, team=team, threshold=5)
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now())
+    client.force_login(leader)
+    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert "De antwoorden worden geteld" in page
+    assert 'hx-trigger="every 3s"' in page
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/s/{school.slug}/rounds/{round_.pk}/results/").content.decode()
+    assert "The answers are being counted" in english
 
 
 # --- the national picture -----------------------------------------------------------------

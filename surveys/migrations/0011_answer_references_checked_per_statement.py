@@ -1,8 +1,8 @@
 """The answers' references to their response and statement are checked once per statement
 instead of once per row (see ``Answer`` in surveys/models.py). On PostgreSQL, triggers refuse
 what the foreign keys refused: an answer whose response or statement does not exist, and
-removing a response or statement that answers still refer to. (SQLite, for `make run`, does
-without.)"""
+removing a response or statement that answers still refer to. (Migration 0012 replaces them
+with foreign keys again.)"""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -74,14 +74,6 @@ DROP FUNCTION IF EXISTS surveys_answer_references_exist();
 """
 
 
-def _on_postgresql(sql: str):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("surveys", "0010_answers_indexed_by_response_and_item"),
@@ -109,5 +101,5 @@ class Migration(migrations.Migration):
                 to="surveys.response",
             ),
         ),
-        migrations.RunPython(_on_postgresql(FUNCTIONS_AND_TRIGGERS), _on_postgresql(DROP)),
+        migrations.RunSQL(FUNCTIONS_AND_TRIGGERS, DROP),
     ]

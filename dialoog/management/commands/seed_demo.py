@@ -297,6 +297,8 @@ class Command(BaseCommand):
 
     def _demo_round(self, school: School, leader: User, years_ago: int) -> None:
         from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
+        from surveys.retention import tally_closed
+        from surveys.sealing import Answers
         from surveys.services import round_open, submit_answers
 
         template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
@@ -327,13 +329,18 @@ class Command(BaseCommand):
                 for n, q in enumerate(questions)
                 if (index + n) % 2 == 0
             }
-            Draft.objects.create(invitation=invitation, answers=answers, open_answers=texts)
+            Draft.sealed(invitation, Answers(scores=answers, texts=texts)).save()
             submit_answers(invitation_id=invitation.pk, now=opens_at + timedelta(days=1))
         # The leader thinks all is well: a blind spot where the team is split or silent.
         LeaderAnswer.objects.bulk_create(
             LeaderAnswer(round=round_, item=item, value=int(item.favourable(4))) for item in items
         )
         Round.objects.filter(pk=round_.pk).update(leader_done=True)
+        # What beat does after a round closes: open its ballot box, count it, and keep the
+        # turnout its leader sees.
+        now = timezone.now()
+        tally_closed(now=now, round_ids=[round_.pk])
+        Round.objects.filter(pk=round_.pk).record_turnout(now)
 
     @staticmethod
     def _demo_value(item: Any, index: int, rng: random.Random, years_ago: int) -> int:
