@@ -223,7 +223,7 @@ def test_before_counting_nothing_readable_is_stored_logged_or_queued(
 ) -> None:
     from celery.app.task import Task
 
-    from surveys.models import Ballot, Draft
+    from surveys.models import Draft
 
     queued: list[Any] = []
     real_apply_async = Task.apply_async
@@ -263,6 +263,8 @@ def test_before_counting_nothing_readable_is_stored_logged_or_queued(
                 [f"%{needle}%"],
             )
             assert found == [(0,)], (table, column, needle)
+    from surveys.models import Ballot
+
     lengths = {len(b.sealed) for b in Ballot.objects.filter(round=round_)}
     assert len(lengths) == 1 and Ballot.objects.filter(round=round_).count() == TEACHERS
     # The box has not been opened: nothing but ballots.

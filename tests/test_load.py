@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db.models import Count
 from django.utils import timezone
@@ -98,6 +99,8 @@ def test_a_school_morning_under_load_loses_nothing_and_fails_nothing(tmp_path: P
         database_url=database_url(),
         # Redis when the tests have it; otherwise the file cache and filesystem broker.
         redis_url=os.environ.get("REDIS_URL", ""),
+        # The server seals ballots that this process opens afterwards: the same key.
+        BALLOT_KEYS=",".join(settings.BALLOT_KEYS),
         CELERY_QUEUE=f"load-{uuid.uuid4().hex[:8]}",
     )
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
