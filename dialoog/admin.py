@@ -6,12 +6,36 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from surveys.models import Invitation
 
 from .http import no_store
 from .models import AuditEntry, Board, Membership, School, Team, User
 from .privacy import export_person
+
+
+def _withdraw_from_leading(request: HttpRequest, user: User) -> None:
+    """A person who was just given a leading role reads the results of the rounds they were
+    invited to: their unanswered invitations to rounds that have not closed are withdrawn,
+    and staff are told so."""
+    withdrawn = Invitation.objects.withdraw_from_leading(user, timezone.now())
+    if withdrawn:
+        messages.info(
+            request,
+            ngettext(
+                "%(name)s now leads the school, so %(n)s unanswered invitation to a round was "
+                "withdrawn.",
+                "%(name)s now leads the school, so %(n)s unanswered invitations to rounds were "
+                "withdrawn.",
+                withdrawn,
+            )
+            % {"name": user, "n": withdrawn},
+        )
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -42,6 +66,12 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     actions = ["export_personal_data"]
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        _withdraw_from_leading(request, form.instance)
 
     @admin.action(description=_("Export personal data (AVG)"))
     def export_personal_data(
@@ -91,6 +121,12 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     search_fields = ["user__email", "user__full_name", "school__name"]
     autocomplete_fields = ["user", "school", "board", "team"]
     list_select_related = ["user", "school", "board", "team"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Membership, form: ModelForm[Membership], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        _withdraw_from_leading(request, obj.user)
 
 
 @admin.register(AuditEntry)

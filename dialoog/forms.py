@@ -23,6 +23,14 @@ EMAIL_HEADERS = {"e-mail", "email", "e-mailadres", "emailadres", "e-mail address
 TEAM_HEADERS = {"team", "bouw", "groep"}
 
 
+# Someone who reads a school's results never answers its rounds (School.leading_people).
+LEADS_THIS_SCHOOL = _(
+    "This address belongs to someone who leads this school (school leader, facilitator or "
+    "board), so it cannot be a teacher here: whoever reads the results does not answer the "
+    "questionnaire. A leader fills in their own view of each round instead."
+)
+
+
 def submitted(request: HttpRequest) -> dict[str, Any]:
     """Form arguments for a request: bound on POST (even an empty one), unbound on GET."""
     if request.method == "POST":
@@ -87,6 +95,8 @@ class TeacherForm(forms.Form):
             school=self.school, user__email=email, role=Membership.Role.TEACHER
         ).exists():
             raise ValidationError(_("This person is already a teacher at this school."))
+        if self.school.leading_people().filter(email=email).exists():
+            raise ValidationError(LEADS_THIS_SCHOOL)
         return email
 
     def save(self) -> Membership:
@@ -131,6 +141,8 @@ class CsvImport:
     errors: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
     already_there: list[CsvRow] = field(default_factory=list)
+    # Lines with the address of someone who leads the school: left out, never a teacher.
+    leading: list[CsvRow] = field(default_factory=list)
 
 
 class TeacherCsvForm(forms.Form):
@@ -236,6 +248,7 @@ def parse_teacher_csv(text: str, *, school: School, create_teams: bool) -> CsvIm
             "user__email", flat=True
         )
     )
+    leading = set(school.leading_people().values_list("email", flat=True))
     seen: dict[str, int] = {}
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
@@ -283,11 +296,13 @@ def parse_teacher_csv(text: str, *, school: School, create_teams: bool) -> CsvIm
             )
             continue
         row = CsvRow(line=line, full_name=full_name, email=email, team_name=team_name)
-        if email in existing:
+        if email in leading:
+            result.leading.append(row)
+        elif email in existing:
             result.already_there.append(row)
         else:
             result.rows.append(row)
-    if not result.errors and not result.rows and not result.already_there:
+    if not (result.errors or result.rows or result.already_there or result.leading):
         result.errors.append(gettext("The file holds no teachers below the column names."))
     return result
 

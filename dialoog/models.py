@@ -250,6 +250,16 @@ class School(models.Model):
             memberships__school=self, memberships__role=Membership.Role.TEACHER
         ).distinct()
 
+    def leading_people(self) -> models.QuerySet[User]:
+        """Who runs the cycle here and reads its results: the school's leaders and
+        facilitators, and the admins of its board. They are never invited to answer its
+        rounds (``Round.audience_members``): one of them among the respondents would count
+        towards the threshold and could then subtract their own answers from the figures."""
+        leading = Q(school=self, role__in=Membership.LEADING_ROLES)
+        if self.board_id is not None:
+            leading |= Q(board_id=self.board_id, role=Membership.Role.BOARD_ADMIN)
+        return User.objects.filter(pk__in=Membership.objects.filter(leading).values("user"))
+
 
 class SchoolOwnedQuerySet(models.QuerySet[Any]):
     """Base QuerySet for anything that belongs to a school. Subclasses set ``school_path``

@@ -315,6 +315,18 @@ def people_import(request: HttpRequest, school: School) -> HttpResponse:
                 )
                 % {"n": len(form.result.already_there)},
             )
+        if form.result.leading:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(emails)s leads this school and was not added as a teacher: whoever "
+                    "reads the results does not answer the questionnaire.",
+                    "%(emails)s lead this school and were not added as teachers: whoever "
+                    "reads the results does not answer the questionnaire.",
+                    len(form.result.leading),
+                )
+                % {"emails": ", ".join(row.email for row in form.result.leading)},
+            )
         return redirect("people", school_slug=school.slug)
     return render(
         request,

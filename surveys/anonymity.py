@@ -23,6 +23,10 @@ can be tested as a whole:
    number of respondents. The functions below then read those instead, so the results look
    the same; a round that was never released keeps nothing, so its gate stays shut. Open
    answers are gone for good and their gate says so.
+7. No round opens whose figures could be subtracted from those of another round of the school
+   open at the same time (``subtraction_risk``): a whole-school round minus a team round in
+   the same weeks is the teachers outside the team. Checked on invitees, fixed when a round is
+   created, so it is decided before anyone answers.
 
 Every function takes ``now`` explicitly, so the decision can be tested for any moment and a page
 never mixes two clocks.
@@ -32,10 +36,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from django.db.models import (
     Avg,
@@ -51,6 +55,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -67,6 +75,7 @@ from .models import (
 )
 
 K = TypeVar("K")
+H = TypeVar("H", bound=Hashable)
 
 Reason = Literal[
     "not_closed", "counting", "below_threshold", "below_open_threshold", "purged", "ok"
@@ -437,3 +446,184 @@ def turnout(round: Round, *, invited: int | None = None) -> Turnout:
         threshold=round.threshold,
         as_of=round.turnout_at,
     )
+
+
+
+# 7: rounds that cannot be subtracted from each other.
+
+
+@dataclass(frozen=True)
+class Audience(Generic[H]):
+    """What the subtraction rule needs of a round: whom it invites (person ids), when it runs
+    (from ``opens_at`` up to, not including, ``closes_at``, as ``Round.status`` has it) and its
+    threshold. ``key`` names the round to the caller."""
+
+    key: H
+    opens_at: datetime
+    closes_at: datetime
+    threshold: int
+    members: frozenset[int]
+
+    def can_be_released(self) -> bool:
+        """Only invitees answer, so a round that invites fewer people than its threshold never
+        shows a figure: there is nothing to subtract from it or with it."""
+        return len(self.members) >= self.threshold
+
+    def runs_at(self, moment: datetime) -> bool:
+        return self.opens_at <= moment < self.closes_at
+
+    def overlaps(self, other: Audience[H]) -> bool:
+        return self.opens_at < other.closes_at and other.opens_at < self.closes_at
+
+
+@dataclass(frozen=True)
+class Risk(Generic[H]):
+    """Why a round may not run as asked: combined with the rounds named by ``keys``, its figures
+    would single out a group of fewer than ``threshold`` people."""
+
+    keys: tuple[H, ...]
+    threshold: int
+
+
+def subtraction_risk(new: Audience[H], others: Iterable[Audience[H]]) -> Risk[H] | None:
+    """Whether the round ``new`` may run next to the school's ``others``, or why not.
+
+    What "subtracted" means. Rounds that run at the same moment ask the same people the same
+    statements in the same weeks, so assume that everyone answers them alike. Whoever holds
+    their released figures (per statement and value, how many chose it) can add and subtract
+    them: ``sum(c_i * figure(R_i))`` equals ``sum(w_p * answers(p))`` over the people, where
+    ``w_p`` is the sum of the ``c_i`` of the rounds that invited ``p``. When ``w_p`` is 1 for a
+    group G and 0 for everyone else, the result is exactly G's figure: G is singled out. A
+    whole-school round minus a team round is the teachers outside that team; a whole-school
+    round minus the rounds of two teams is the teachers in neither.
+
+    The rule. People invited to exactly the same rounds (of those running at one moment) are
+    treated alike by every combination; call them a *cell*. Every group that can be singled
+    out is a union of cells, so it is enough that every cell holds at least the highest
+    threshold of the rounds its people were invited to: then no group that can be singled out
+    is smaller than the threshold promised to anyone in it. On top of that, the rule a leader
+    can check by hand: when ``new`` shares invitees with a round running at the same time,
+    their overlap and both differences each hold at least the larger of the two thresholds, or
+    are empty (so do both rounds, as the overlap is part of each).
+
+    Rounds that can never be released take part in nothing, ``new`` included. ``others`` are
+    taken to satisfy the rule among themselves (each passed it when it was created): only what
+    ``new`` adds is checked, so an older conflict is not blamed on it.
+
+    Which moments: between two openings rounds only close, so whatever runs together at any
+    moment of ``new``'s period also runs together at ``new``'s opening or at the opening of a
+    later round within that period. Those are the moments checked.
+    """
+    if not new.can_be_released():
+        return None
+    together = [o for o in others if o.can_be_released() and o.overlaps(new)]
+    moments = sorted({new.opens_at} | {o.opens_at for o in together if o.opens_at > new.opens_at})
+    for moment in moments:
+        running = [o for o in together if o.runs_at(moment)]
+        shared = [o for o in running if o.members & new.members]
+        for other in shared:
+            threshold = max(other.threshold, new.threshold)
+            parts = (
+                other.members & new.members,
+                other.members - new.members,
+                new.members - other.members,
+            )
+            if any(0 < len(part) < threshold for part in parts):
+                return Risk((other.key,), threshold)
+        # Without shared invitees ``new`` is a cell of its own, large enough as it can be
+        # released, and every other cell stays as it was.
+        if shared and (short := _cell_short_of(new, running)):
+            return Risk(tuple(o.key for o in _linked(new, running)), short)
+    return None
+
+
+def _linked(new: Audience[H], running: Sequence[Audience[H]]) -> list[Audience[H]]:
+    """The rounds linked to ``new`` by shared invitees, directly or through each other: the
+    ones a combination that singles out a cell made by ``new`` can draw on (a school round
+    minus two team rounds names both teams, though only the school round shares with each)."""
+    linked: list[Audience[H]] = []
+    reached = set(new.members)
+    while grown := [o for o in running if o not in linked and o.members & reached]:
+        for other in grown:
+            linked.append(other)
+            reached |= other.members
+    return [o for o in running if o in linked]
+
+
+def _cell_short_of(new: Audience[H], running: Sequence[Audience[H]]) -> int | None:
+    """The highest threshold that a cell made by ``new`` falls short of, or None. ``new`` makes
+    the cells of its own people and the rest of every cell it splits; the others stay."""
+    rounds = (*running, new)
+    sizes: dict[tuple[bool, ...], int] = {}
+    for person in new.members.union(*(o.members for o in running)):
+        vector = tuple(person in r.members for r in rounds)
+        sizes[vector] = sizes.get(vector, 0) + 1
+    short: list[int] = []
+    for vector, size in sizes.items():
+        made_by_new = vector[-1] or (*vector[:-1], True) in sizes
+        promised = max(r.threshold for r, inside in zip(rounds, vector, strict=True) if inside)
+        if made_by_new and size < promised:
+            short.append(promised)
+    return max(short, default=None)
+
+
+@dataclass(frozen=True)
+class Subtraction:
+    """A round that may not run as asked, with the rounds it could be subtracted with."""
+
+    rounds: list[Round]
+    threshold: int
+
+    @property
+    def message(self) -> str:
+        """What to tell the leader, in the active language: the other rounds by audience and
+        dates, never a person."""
+        described = [_described(r) for r in self.rounds]
+        return ngettext(
+            "In the same weeks there is a round for %(rounds)s. Putting its results next to "
+            "those of this round would show the answers of fewer than %(n)s colleagues. Choose "
+            "dates outside that round, or the same group as that round.",
+            "In the same weeks there are rounds for %(rounds)s. Putting their results next to "
+            "those of this round would show the answers of fewer than %(n)s colleagues. Choose "
+            "dates outside those rounds.",
+            len(described),
+        ) % {"rounds": get_text_list(described, gettext("and")), "n": self.threshold}
+
+
+def _described(round: Round) -> str:
+    return gettext("%(audience)s (%(opens)s to %(closes)s)") % {
+        "audience": round.team.name if round.team else gettext("the whole school"),
+        "opens": date_format(timezone.localtime(round.opens_at), "j F Y"),
+        "closes": date_format(timezone.localtime(round.closes_at), "j F Y"),
+    }
+
+
+def subtraction_risk_for(round: Round, members: Collection[int]) -> Subtraction | None:
+    """``subtraction_risk`` for ``round`` (about to be created, or given a later closing
+    moment) inviting ``members``, against the other rounds of its school as they were created:
+    by their invitations, not by today's teams, since a round's invitees are fixed when it is
+    created (``surveys.services.round_open``). At most two queries."""
+    others = Round.objects.filter(
+        school_id=round.school_id, opens_at__lt=round.closes_at, closes_at__gt=round.opens_at
+    )
+    if round.pk is not None:
+        others = others.exclude(pk=round.pk)
+    by_pk = {r.pk: r for r in others.select_related("team").order_by("opens_at", "pk")}
+    if not by_pk:
+        return None
+    invited: dict[int, set[int]] = {pk: set() for pk in by_pk}
+    for round_id, user_id in Invitation.objects.filter(round_id__in=by_pk).values_list(
+        "round_id", "user_id"
+    ):
+        invited[round_id].add(user_id)
+    # A risk names other rounds only, so the new round's key (0: no round has it) is never used.
+    risk = subtraction_risk(
+        Audience(0, round.opens_at, round.closes_at, round.threshold, frozenset(members)),
+        [
+            Audience(r.pk, r.opens_at, r.closes_at, r.threshold, frozenset(invited[r.pk]))
+            for r in by_pk.values()
+        ],
+    )
+    if risk is None:
+        return None
+    return Subtraction([by_pk[k] for k in risk.keys], risk.threshold)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from copy import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 
 from dialoog.models import School, Team
 
-from .anonymity import round_gate
+from .anonymity import round_gate, subtraction_risk_for
 from .models import QuestionnaireTemplate, Round
 
 
@@ -89,8 +90,18 @@ class RoundForm(forms.Form):
                 % {"n": threshold},
             )
         if not self.errors and threshold:
-            probe = Round(school=self.school, team=data.get("team"))
-            self.audience_size = probe.audience_members().count()
+            probe = Round(
+                school=self.school,
+                team=data.get("team"),
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                threshold=threshold,
+            )
+            members = list(probe.audience_members().values_list("pk", flat=True))
+            self.audience_size = len(members)
+            # Refused outright, not confirmed away: it is about other people's answers.
+            if risk := subtraction_risk_for(probe, members):
+                raise ValidationError(risk.message, code="subtractable")
             if self.audience_size < threshold and not data.get("confirm_small"):
                 # Shown as a warning with a confirm button; the form keeps every value.
                 self.fields["confirm_small"].widget = forms.CheckboxInput()
@@ -136,4 +147,12 @@ class ExtendForm(forms.Form):
                     "round instead."
                 )
             )
+        if closes_at > self.round.closes_at:
+            # A later closing moment may run into another round; an earlier one only runs
+            # into fewer.
+            longer = copy(self.round)
+            longer.closes_at = closes_at
+            invited = self.round.invitations.values_list("user_id", flat=True)
+            if risk := subtraction_risk_for(longer, list(invited)):
+                raise ValidationError(risk.message, code="subtractable")
         return closes_at

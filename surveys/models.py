@@ -480,13 +480,15 @@ class Round(models.Model):
         return self.is_open(now) and self.tallied_at is None and self.box_opened_at is None
 
     def audience_members(self) -> models.QuerySet[User]:
-        """The teachers this round is for: the team's, or the whole school's."""
+        """The teachers this round is for: the team's, or the whole school's. Never someone
+        who leads the school (``School.leading_people``), even with a teacher's role too: the
+        leader's route is their own view (``LeaderAnswer``), not the team's answers."""
         teachers = User.objects.filter(
             memberships__school=self.school, memberships__role="teacher", is_active=True
         )
         if self.team_id:
             teachers = teachers.filter(memberships__team=self.team)
-        return teachers.distinct()
+        return teachers.exclude(pk__in=self.school.leading_people().values("pk")).distinct()
 
 
 def hash_token(token: str) -> str:
@@ -495,6 +497,20 @@ def hash_token(token: str) -> str:
 
 class InvitationQuerySet(SchoolOwnedQuerySet):
     school_path = "round__school"
+
+    def withdraw_from_leading(self, user: User, now: datetime) -> int:
+        """Delete ``user``'s unanswered invitations (with their drafts) to rounds that have not
+        closed, at the schools ``user`` now leads: a teacher who became leader, facilitator
+        or board admin reads these results and so does not answer them any more. Their
+        respondent reminders end with the next nudge scan. An answer already given stays:
+        it is linked to nobody, so it cannot be taken out. Returns how many were deleted."""
+        _total, per_model = self.filter(
+            user=user,
+            done=False,
+            round__closes_at__gt=now,
+            round__school__in=School.objects.led_by(user),
+        ).delete()
+        return per_model.get(Invitation._meta.label, 0)
 
 
 class Invitation(models.Model):

@@ -72,22 +72,32 @@ def round_list(request: HttpRequest, school: School) -> HttpResponse:
 def round_new(request: AuthedRequest, school: School) -> HttpResponse:
     now = timezone.now()
     form = RoundForm(**submitted(request), school=school, now=now)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        round_ = round_open(
-            school=school,
-            team=data["team"],
-            template=data["template"],
-            opens_at=data["opens_at"],
-            closes_at=data["closes_at"],
-            threshold=data["threshold"],
-            open_threshold=data["open_threshold"],
-            created_by=request.user,
-            now=now,
-        )
-        messages.success(request, _("The round was created."))
-        return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            _one_change_at_a_time(school)
+            if form.is_valid():
+                data = form.cleaned_data
+                round_ = round_open(
+                    school=school,
+                    team=data["team"],
+                    template=data["template"],
+                    opens_at=data["opens_at"],
+                    closes_at=data["closes_at"],
+                    threshold=data["threshold"],
+                    open_threshold=data["open_threshold"],
+                    created_by=request.user,
+                    now=now,
+                )
+                messages.success(request, _("The round was created."))
+                return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
     return render(request, "surveys/round_new.html", {"school": school, "form": form})
+
+
+def _one_change_at_a_time(school: School) -> None:
+    """Hold the school's row until the transaction ends, so that of two leaders creating or
+    extending rounds at the same moment, the second one's subtraction check
+    (``anonymity.subtraction_risk_for``) sees the first one's round."""
+    School.objects.select_for_update().filter(pk=school.pk).values_list("pk").first()
 
 
 def _round(school: School, pk: int) -> Round:
@@ -216,11 +226,14 @@ def round_extend(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     round_ = _round(school, pk)
     now = timezone.now()
     form = ExtendForm(**submitted(request), round=round_, now=now)
-    if form.is_valid():
-        # A reopened round (never released) is counted again once it closes.
-        Round.objects.filter(pk=round_.pk).update(
-            closes_at=form.cleaned_data["closes_at"], tallied_at=None
-        )
+    with transaction.atomic():
+        _one_change_at_a_time(school)
+        if valid := form.is_valid():
+            # A reopened round (never released) is counted again once it closes.
+            Round.objects.filter(pk=round_.pk).update(
+                closes_at=form.cleaned_data["closes_at"], tallied_at=None
+            )
+    if valid:
         messages.success(request, _("The closing moment was changed."))
     else:
         for error in form.errors.get("closes_at", []):
