@@ -24,9 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_healthz_reports_database_and_broker(client: Client, db: None) -> None:
-    from .conftest import REQUIRE_SERVICES, need
-
-    need(bool(os.environ.get("REDIS_URL")) or not REQUIRE_SERVICES, "REDIS_URL is not set")
+    # Redis, or the filesystem broker without REDIS_URL: either is checked the same way.
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
