@@ -1,5 +1,5 @@
-"""What the app says to a browser's cache, and how it reads the numbers a browser sends
-outside a form field: in URLs, hidden fields and query strings."""
+"""What the app says to a browser's cache, and how it reads what a browser sends outside a
+form field: numbers in URLs, hidden fields and query strings, and raw text."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def whole_number(raw: object, *, low: int = 0, high: int = ID_MAX) -> int | None
         return None
     number = int(text)
     return number if low <= number <= high else None
+
+
+def stored_text(raw: str) -> str:
+    """Text read straight from a request (not through a form field, whose validator refuses
+    it), without NUL bytes: PostgreSQL holds none in text or jsonb and would fail the request.
+    No keyboard types one."""
+    return raw.replace("\x00", "")
 
 
 class NumberConverter:

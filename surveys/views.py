@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dialoog import pagecache
 from dialoog.emails import templated_email
 from dialoog.forms import submitted
-from dialoog.http import no_store, whole_number
+from dialoog.http import no_store, stored_text, whole_number
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
 
@@ -509,7 +509,7 @@ def _save(draft: Draft, data: Any, step: Step, round_: Round) -> dict[int, str]:
     values, errors = _read_values(data, items)
     open_keys = {str(q.pk) for q in round_.version.open_questions.all()}
     texts = {
-        key.removeprefix("open-"): value[:4000]
+        key.removeprefix("open-"): stored_text(value)[:4000]
         for key, value in data.items()
         if key.startswith("open-") and key.removeprefix("open-") in open_keys
     }
