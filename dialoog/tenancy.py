@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_htmx.middleware import HtmxDetails
 
+from .http import whole_number
 from .models import School, User
 
 
@@ -74,9 +75,9 @@ def require(condition: bool) -> None:
 
 
 def pk_or_404(raw: object) -> int:
-    """A primary key sent by a form (a hidden field, a select): a positive whole number that a
-    bigint holds, or the request names nothing that exists."""
-    text = str(raw or "").strip()
-    if not text.isdigit() or not text.isascii() or len(text) > 18:
+    """A primary key sent by a form (a hidden field, a select): a whole number that a bigint
+    holds, or the request names nothing that exists."""
+    pk = whole_number(raw)
+    if pk is None:
         raise Http404
-    return int(text)
+    return pk

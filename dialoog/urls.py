@@ -28,7 +28,7 @@ def _leaders_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 school_patterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("me/", views.teacher_home, name="teacher_home"),
-    path("me/rounds/<int:pk>/answer/", survey_views.answer_as_member, name="answer_as_member"),
+    path("me/rounds/<number:pk>/answer/", survey_views.answer_as_member, name="answer_as_member"),
     path("people/", views.people, name="people"),
     path("people/import/", views.people_import, name="people_import"),
     path("teams/add/", views.team_add, name="team_add"),

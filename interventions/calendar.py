@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialoog.forms import submitted
+from dialoog.http import whole_number
 from dialoog.models import School, User
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 from practice.models import PracticeSession
@@ -102,11 +103,8 @@ def _year_param(request: HttpRequest) -> int:
     """The first calendar year of the school year asked for (``?year=2026`` → 2026-2027)."""
     raw = request.GET.get("year", "")
     if raw:
-        try:
-            year = int(raw)
-        except ValueError:
-            raise Http404 from None
-        if not MIN_YEAR <= year <= MAX_YEAR:
+        year = whole_number(raw, low=MIN_YEAR, high=MAX_YEAR)
+        if year is None:
             raise Http404
         return year
     return school_year(today())[0].year

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from dialoog.http import whole_number
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, school_view
 from surveys import report as round_report
@@ -335,10 +336,10 @@ class ProposalRowForm(forms.Form):
     def _ids(self, name: str, allowed: Any) -> list[int]:
         """Ids the proposal carried in a hidden field, all of which this school may use."""
         raw = self.cleaned_data.get(name, "")
-        ids = [part.strip() for part in raw.split(",") if part.strip()]
-        if not all(part.isdigit() and len(part) < 12 for part in ids):
+        ids = [whole_number(part.strip()) for part in raw.split(",") if part.strip()]
+        if None in ids:
             raise ValidationError(_("This proposal was changed; reload the page."))
-        wanted = {int(part) for part in ids}
+        wanted = {pk for pk in ids if pk is not None}
         found = set(allowed.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
         if found != wanted:
             raise ValidationError(_("This proposal was changed; reload the page."))
@@ -368,7 +369,11 @@ class ProposalRowForm(forms.Form):
         return bool(self.errors) and bool(self.data.get(self.add_prefix("include")))
 
 
-ProposalFormSet = formset_factory(ProposalRowForm, extra=0, max_num=80, validate_max=True)
+# absolute_max: a posted TOTAL_FORMS of 40 digits builds (and shows again) no more rows than a
+# proposal can have; Django's default would be max_num + 1,000.
+ProposalFormSet = formset_factory(
+    ProposalRowForm, extra=0, max_num=80, absolute_max=80, validate_max=True
+)
 
 
 @school_view(lead=True)

@@ -8,6 +8,6 @@ from . import views
 
 urlpatterns = [
     path("new/", views.own_intervention_new, name="own_intervention_new"),
-    path("<int:pk>/edit/", views.own_intervention_edit, name="own_intervention_edit"),
-    path("<int:pk>/delete/", views.own_intervention_delete, name="own_intervention_delete"),
+    path("<number:pk>/edit/", views.own_intervention_edit, name="own_intervention_edit"),
+    path("<number:pk>/delete/", views.own_intervention_delete, name="own_intervention_delete"),
 ]

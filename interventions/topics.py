@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialoog.forms import submitted
+from dialoog.http import whole_number
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
@@ -105,10 +106,11 @@ def _meeting_choices(school: School) -> list[tuple[Activity, datetime, str]]:
 
 
 def _chosen_meeting(school: School, raw: str) -> tuple[Activity, date | None] | None:
-    pk, _at, day_raw = raw.partition("@")
-    if not pk.isdigit() or len(pk) > 11:
+    pk_raw, _at, day_raw = raw.partition("@")
+    pk = whole_number(pk_raw)
+    if pk is None:
         return None
-    activity = Activity.objects.for_school(school).filter(pk=int(pk), kind__in=AGENDA_KINDS).first()
+    activity = Activity.objects.for_school(school).filter(pk=pk, kind__in=AGENDA_KINDS).first()
     if activity is None:
         return None
     if not activity.repeats:

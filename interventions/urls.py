@@ -9,5 +9,5 @@ app_name = "interventions"
 urlpatterns = [
     path("", views.model_overview, name="model"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme"),
-    path("recommendations/<int:number>/", views.recommendation_detail, name="recommendation"),
+    path("recommendations/<number:number>/", views.recommendation_detail, name="recommendation"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -82,7 +83,8 @@ def recommendation_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def own_intervention_new(request: HttpRequest, school: School) -> HttpResponse:
     initial = {}
-    if theme_slug := request.GET.get("theme"):
+    theme_slug = request.GET.get("theme", "")
+    if slug_re.match(theme_slug):  # the theme page links here with ?theme=<slug>
         initial["theme"] = Theme.objects.filter(slug=theme_slug).first()
     form = OwnInterventionForm(**submitted(request), school=school, initial=initial)
     if request.method == "POST" and form.is_valid():

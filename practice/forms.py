@@ -13,12 +13,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dialoog.http import whole_number
 from dialoog.models import Membership, School, User
 from interventions.models import Intervention, Recommendation
 
 from .models import SCALE, Conversation, Format, FormatStep, Reflection
 
 MAX_STEP_MINUTES = 240
+# A format is practised in one meeting, which lasts at most a day (the calendar's limit too);
+# it also keeps the total within the column that stores it.
+MAX_FORMAT_MINUTES = 24 * 60
 
 
 class ApplyForm(forms.Form):
@@ -65,11 +69,8 @@ def parse_steps(text: str) -> tuple[list[ParsedStep], list[str]]:
             continue
         parts += [""] * (4 - len(parts))
         minutes_text, title, instruction, prompt = parts
-        try:
-            minutes = int(minutes_text)
-        except ValueError:
-            minutes = 0
-        if not 1 <= minutes <= MAX_STEP_MINUTES:
+        minutes = whole_number(minutes_text, low=1, high=MAX_STEP_MINUTES)
+        if minutes is None:
             errors.append(
                 gettext("Line %(n)s: the minutes must be a whole number from 1 to %(max)s.")
                 % {"n": line_number, "max": MAX_STEP_MINUTES}
@@ -81,6 +82,12 @@ def parse_steps(text: str) -> tuple[list[ParsedStep], list[str]]:
         steps.append(ParsedStep(minutes, title[:120], instruction or title, prompt[:200]))
     if not steps and not errors:
         errors.append(gettext("Write at least one step."))
+    total = sum(step.minutes for step in steps)
+    if not errors and total > MAX_FORMAT_MINUTES:
+        errors.append(
+            gettext("The steps take %(total)s minutes together; a format takes at most %(max)s.")
+            % {"total": total, "max": MAX_FORMAT_MINUTES}
+        )
     return steps, errors
 
 

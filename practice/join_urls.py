@@ -10,7 +10,8 @@ from . import runner
 app_name = "practice_join"
 
 urlpatterns = [
-    path("oefen/<str:token>/", runner.join_token, name="token"),
+    # A token is secrets.token_urlsafe(), all slug characters (surveys/focus_join_urls.py).
+    path("oefen/<slug:token>/", runner.join_token, name="token"),
     path("oefenen/", runner.join, name="start"),
     path("oefenen/sessie/", runner.phone, name="phone"),
     path("oefenen/sessie/live/", runner.phone_live, name="live"),

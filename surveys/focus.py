@@ -31,7 +31,7 @@ from django.views.decorators.http import etag, require_GET, require_http_methods
 
 from dialoog import live
 from dialoog.forms import submitted
-from dialoog.http import no_store
+from dialoog.http import no_store, stored_text
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
@@ -333,7 +333,7 @@ def group(request: AuthedRequest, school: School, pk: int, reaction: str) -> Htt
     item: Reaction = get_owned_or_404(
         Reaction.objects.all(), school, pk=reaction, phase__session=session
     )
-    label = " ".join(request.POST.get("group", "").split())[:60]
+    label = " ".join(stored_text(request.POST.get("group", "")).split())[:60]
     Reaction.objects.filter(pk=item.pk).update(group=label)
     return _after_change(request, school, session)
 

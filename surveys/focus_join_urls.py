@@ -9,7 +9,9 @@ from . import focus
 app_name = "join"
 
 urlpatterns = [
-    path("j/<str:token>/", focus.join_token, name="token"),
+    # A token is secrets.token_urlsafe(), all slug characters; a path with others (a NUL
+    # byte, which PostgreSQL refuses in a query) names no session and matches nothing.
+    path("j/<slug:token>/", focus.join_token, name="token"),
     path("doe-mee/", focus.join, name="start"),
     path("doe-mee/sessie/", focus.phone, name="phone"),
     path("doe-mee/sessie/live/", focus.phone_live, name="live"),

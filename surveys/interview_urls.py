@@ -13,13 +13,13 @@ app_name = "interviews"
 
 urlpatterns = [
     path("mine/", interviews.interview_mine, name="mine"),
-    path("<int:round_pk>/", interviews.interview_list, name="list"),
-    path("<int:round_pk>/plan/", interviews.interview_plan, name="plan"),
-    path("<int:round_pk>/themes/", interviews.interview_themes, name="themes"),
-    path("interview/<int:pk>/", interviews.interview_detail, name="detail"),
-    path("interview/<int:pk>/notes/", interviews.note_add, name="note_add"),
+    path("<number:round_pk>/", interviews.interview_list, name="list"),
+    path("<number:round_pk>/plan/", interviews.interview_plan, name="plan"),
+    path("<number:round_pk>/themes/", interviews.interview_themes, name="themes"),
+    path("interview/<number:pk>/", interviews.interview_detail, name="detail"),
+    path("interview/<number:pk>/notes/", interviews.note_add, name="note_add"),
     path(
-        "interview/<int:pk>/notes/<int:note_pk>/delete/",
+        "interview/<number:pk>/notes/<number:note_pk>/delete/",
         interviews.note_delete,
         name="note_delete",
     ),

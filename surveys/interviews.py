@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dialoog.forms import submitted
-from dialoog.http import no_store
+from dialoog.http import no_store, whole_number
 from dialoog.models import AuditEntry, School, User, audit
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from interventions.models import Theme
@@ -268,8 +268,9 @@ def interview_plan(request: AuthedRequest, school: School, round_pk: int) -> Htt
     require(_leads(request.user, school))
     round_ = _round(school, round_pk)
     initial: dict[str, Any] = {}
-    if request.method == "GET" and request.GET.get("teacher", "").isdigit():
-        initial["teacher"] = int(request.GET["teacher"])
+    # The list links here with ?teacher=<pk>; anything else preselects nobody.
+    if request.method == "GET" and (teacher := whole_number(request.GET.get("teacher"))):
+        initial["teacher"] = teacher
     form = InterviewPlanForm(**submitted(request), round=round_, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

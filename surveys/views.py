@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dialoog.emails import templated_email
 from dialoog.forms import submitted
-from dialoog.http import no_store
+from dialoog.http import no_store, whole_number
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
 
@@ -378,16 +378,12 @@ def _read_values(data: Any, items: list[Item]) -> tuple[dict[int, int], dict[int
     for key, raw in data.items():
         if not key.startswith("item-"):
             continue
-        try:
-            pk = int(key.removeprefix("item-"))
-            value = int(raw)
-        except ValueError:
+        pk = whole_number(key.removeprefix("item-"))
+        if pk is None or pk not in known:
             errors[-1] = _("Some answers could not be read; please choose them again.")
             continue
-        if pk not in known:
-            errors[-1] = _("Some answers could not be read; please choose them again.")
-            continue
-        if not (value == DONT_KNOW or 1 <= value <= SCALE_MAX):
+        value = whole_number(raw)
+        if value is None or not (value == DONT_KNOW or 1 <= value <= SCALE_MAX):
             errors[pk] = _("Choose one of the answers.")
             continue
         values[pk] = value

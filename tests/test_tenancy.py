@@ -173,6 +173,8 @@ def victim_school(db: None) -> dict[str, Any]:
         "round": round_,
         "interview": interview,
         "note": note,
+        "leader": leader,
+        "teacher": teacher,
     }
 
 
@@ -207,6 +209,7 @@ def fill(
         "reaction": lambda: victim["reaction"].pk,
         "year": lambda: 2027,
         "month": lambda: 1,
+        "number": lambda: 1,  # a recommendation of the catalogue, the same for every school
         "activity_pk": lambda: victim["activity"].pk,
         "answer": lambda: victim["answer"].pk,
         "action": lambda: "done",
