@@ -28,11 +28,11 @@ from surveys.focus_models import FocusPhase, FocusSession
 from surveys.models import Answer, Invitation, Response
 from surveys.services import round_open
 
+from .celery_workers import ROOT, database_url
 from .conftest import need
 from .factories import MembershipFactory, SchoolFactory, UserFactory
 from .production_stack import free_port
 from .survey_helpers import default_template, fresh_token, restore_catalogue
-from .test_celery_worker import ROOT, _database_url
 
 TEACHERS = 40
 PHONES = 30
@@ -99,7 +99,7 @@ def test_a_school_morning_under_load_loses_nothing_and_fails_nothing(tmp_path: P
         )
     )
     env = production_env(
-        database_url=_database_url(),
+        database_url=database_url(),
         redis_url=os.environ["REDIS_URL"],
         CELERY_QUEUE=f"load-{uuid.uuid4().hex[:8]}",
     )
