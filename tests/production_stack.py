@@ -35,7 +35,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +52,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from .test_compose import service
+from .waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = range(8400, 8500)
@@ -230,8 +230,8 @@ class Stack:
                     command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
                 )
         self.manage_together(("seed_demo", "--quiet"))
-        self.wait_for(self._healthy, timeout, "/healthz did not answer 200")
-        self.wait_for(lambda: " ready." in self.log("worker"), timeout, "the worker is not ready")
+        self.wait_for(self._healthy, timeout, "/healthz to answer 200")
+        self.wait_for(lambda: " ready." in self.log("worker"), timeout, "the worker to be ready")
 
     def _healthy(self) -> bool:
         context = ssl.create_default_context(cafile=str(self.cert))
@@ -310,14 +310,14 @@ class Stack:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def wait_for(self, condition: Callable[[], Any], timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """``condition``'s first truthy value; fails at once when a process exited early, and
+        names ``what`` (the state awaited) when it never comes."""
+
+        def alive_and() -> Any:
             self.alive()
-            result = condition()
-            if result:
-                return result
-            time.sleep(0.25)
-        raise AssertionError(f"{what} within {timeout:.0f} s")
+            return condition()
+
+        return wait_for(alive_and, timeout=timeout, message=what, interval=0.25)
 
     # --- Tools ----------------------------------------------------------------------------------
 
@@ -380,6 +380,6 @@ class Stack:
         matches = self.wait_for(
             lambda: self.mails_to(address, pattern),
             timeout,
-            f"no e-mail to {address} matching {pattern.pattern!r}",
+            f"an e-mail to {address} matching {pattern.pattern!r}",
         )
         return str(matches[0][1].group(0))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +33,7 @@ from .browser_helpers import (
     screenshot,
 )
 from .conftest import need
+from .waiting import wait_for
 
 # allauth's login code: letters and digits, by default 8 of them shown as "XXXX-XXXX".
 LOGIN_CODE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", re.MULTILINE)
@@ -117,15 +117,13 @@ def expect_language(page: Page, code: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", code)
 
 
-def wait_for_mail(to: str, timeout: float = 5.0) -> mail.EmailMessage:
+def wait_for_mail(to: str) -> mail.EmailMessage:
     """The live server sends in another thread of this process; locmem's outbox is shared."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in reversed(mail.outbox):
-            if to in message.to:
-                return message
-        time.sleep(0.05)
-    raise AssertionError(f"no e-mail to {to}; outbox: {[m.to for m in mail.outbox]}")
+    return wait_for(
+        lambda: next((m for m in reversed(mail.outbox) if to in m.to), None),
+        interval=0.05,
+        message=lambda: f"an e-mail to {to}; outbox: {[m.to for m in mail.outbox]}",
+    )
 
 
 # --- Tests ------------------------------------------------------------------------------------

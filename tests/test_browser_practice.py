@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from .browser_helpers import DEMO_PASSWORD, LOGIN_BUTTON, log_in, screenshot
 from .test_browser import (  # noqa: F401
@@ -167,6 +167,60 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
     finally:
         for ctx in (beamer, *phones):
             ctx.close()
+
+
+def test_space_pressed_the_moment_the_presenter_screen_shows_pauses_the_timer(
+    browser: Browser,  # noqa: F811
+    demo: str,  # noqa: F811
+) -> None:
+    """On a slow network the screen shows before htmx has arrived. The first press of the space
+    bar must not be lost (it once was: the key handler came with a deferred script, after
+    htmx, and the timer ran on); it waits for htmx and goes through it."""
+    from dialoog.models import School
+    from interventions.models import Activity
+    from practice.models import Format, PracticeSession
+
+    now = timezone.now()
+    session = PracticeSession.objects.create(
+        activity=Activity.objects.create(
+            school=School.objects.get(slug="de-regenboog"),
+            kind=Activity.Kind.TEAM_MEETING,
+            title="Teamvergadering december",
+            starts_at=now,
+            duration_minutes=60,
+        ),
+        format=Format.objects.library().get(slug="feedback"),
+        started_at=now,
+        phase_started_at=now,
+        paused=False,
+    )
+    beamer = _context(browser, demo)
+    try:
+        presenter = beamer.new_page()
+        log_in(presenter, demo)
+        expect(presenter).to_have_url(re.compile(r"/s/de-regenboog/$"))
+        # htmx is held back until the space bar has been pressed (routing skips the cache).
+        held: list[Route] = []
+        presenter.route("**/htmx-2*.js", lambda route: held.append(route))
+        posts: list[Request] = []
+        presenter.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+
+        presenter.goto(
+            f"{demo}/s/de-regenboog/practice/sessions/{session.pk}/", wait_until="commit"
+        )
+        timer = presenter.get_by_test_id("timer")
+        expect(timer).to_have_attribute("data-running", "1")
+        presenter.keyboard.press("Space")
+        assert held, "htmx was not requested"
+        held[0].continue_()
+        expect(timer).to_have_class(re.compile("is-paused"))
+        expect(timer).to_have_attribute("data-running", "0")
+        # Sent once, by htmx: no full page POST.
+        assert [p.headers.get("hx-request") for p in posts] == ["true"], posts
+        presenter.keyboard.press("Space")
+        expect(timer).to_have_attribute("data-running", "1")
+    finally:
+        beamer.close()
 
 
 def test_teacher_prepares_a_conversation_that_only_the_invited_leader_opens(

@@ -28,11 +28,11 @@ from surveys.focus_models import FocusPhase, FocusSession
 from surveys.models import Answer, Ballot, Invitation, Response
 from surveys.services import round_open
 
+from .celery_workers import ROOT
 from .conftest import database_url
 from .factories import MembershipFactory, SchoolFactory, UserFactory
 from .production_stack import free_port
 from .survey_helpers import close_and_count, default_template, fresh_token, restore_catalogue
-from .test_celery_worker import ROOT
 
 TEACHERS = 40
 PHONES = 30

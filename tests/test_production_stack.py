@@ -238,7 +238,7 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
         "task='nudges.tasks.scan_nudges', interval=every)\n",
     )
     nudge = "SELECT id FROM nudges_nudge WHERE rule = 'r5_agenda' AND target_id = %s"
-    stack.wait_for(lambda: stack.query(nudge, activity_id), 60, "no nudge about the agenda")
+    stack.wait_for(lambda: stack.query(nudge, activity_id), 60, "a nudge about the agenda")
     # An e-mail created outside school hours waits for 07:30 on the next school day (tested
     # with a frozen clock in test_nudges_delivery). These processes run on the real clock,
     # so make it due now, as that morning would; the next sweep sends it.
@@ -260,7 +260,7 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
     stack.wait_for(
         lambda: stack.query(nudge + " AND state = 'resolved'", activity_id),
         60,
-        "the agenda nudge was not resolved",
+        "the agenda nudge to be resolved",
     )
     leader_ctx.close()
 

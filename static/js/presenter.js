@@ -57,15 +57,34 @@
   document.addEventListener("DOMContentLoaded", tick);
 
   // Keyboard on the presenter screen: arrows step, space starts or pauses the timer.
+  // The presenter screens load this script without defer, so this listener is there before
+  // anything shows: a key pressed the moment the screen appears is not lost. Until htmx has
+  // set up the forms (it starts on DOMContentLoaded, after its deferred script), a press
+  // waits, so it is sent once, through htmx, like any later press.
+  let ready = document.readyState === "complete";
+  const waiting = [];
+  function press(key) {
+    const button = document.querySelector('[data-key="' + key + '"]');
+    if (button) button.click();
+    return Boolean(button);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    setTimeout(function () {
+      // After htmx's own DOMContentLoaded handler.
+      ready = true;
+      waiting.splice(0).forEach(press);
+    }, 0);
+  });
   document.addEventListener("keydown", function (event) {
-    if (!document.body.classList.contains("presenter")) return;
+    if (!document.body || !document.body.classList.contains("presenter")) return;
     if (isField(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
     const key = { ArrowRight: "next", ArrowLeft: "prev", " ": "timer" }[event.key];
     if (!key) return;
-    const button = document.querySelector('[data-key="' + key + '"]');
-    if (button) {
+    if (!ready) {
       event.preventDefault();
-      button.click();
+      waiting.push(key);
+    } else if (press(key)) {
+      event.preventDefault();
     }
   });
 })();
