@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/<int:pk>/live/", runner.presenter_live, name="live"),
     path("sessions/<int:pk>/step/", runner.step, name="step"),
     path("sessions/<int:pk>/timer/", runner.timer, name="timer"),
+    path("sessions/<int:pk>/reveal/", runner.reveal, name="reveal"),
     path("sessions/<int:pk>/answers/<uuid:answer>/hide/", runner.hide, name="hide"),
     path("sessions/<int:pk>/close/", runner.close, name="close"),
     path("conversations/", conversations.conversation_list, name="conversations"),
