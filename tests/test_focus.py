@@ -333,7 +333,8 @@ def test_the_late_checkin_is_explained_in_dutch(
     assert "Verdeling verbergen" in presenter
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed rows, so that another connection waits for the lock on one of them.
+@pytest.mark.django_db(transaction=True)
 def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     client: Client, leader: User, school: School, team: Team
 ) -> None:
@@ -344,8 +345,10 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     from django.db import connection, transaction
 
     from .conftest import need
+    from .survey_helpers import restore_catalogue
 
     need(connection.vendor == "postgresql", "two connections at once need PostgreSQL")
+    restore_catalogue()
     round_ = released_round(school, team)
     client.force_login(leader)
     session = prepare(client, school, round_)
