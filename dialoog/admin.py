@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from surveys.models import Invitation
 
+from .backoffice import PrivateAdmin
 from .http import no_store
 from .models import AuditEntry, Board, Membership, School, Team, User
 from .privacy import export_person
@@ -46,7 +47,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PrivateAdmin[User], BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "language", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "language", "memberships__role"]
@@ -94,13 +95,13 @@ class TeamInline(admin.TabularInline[Team, School]):
 
 
 @admin.register(Board)
-class BoardAdmin(admin.ModelAdmin[Board]):
+class BoardAdmin(PrivateAdmin[Board]):
     list_display = ["name", "slug"]
     search_fields = ["name"]
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin[School]):
+class SchoolAdmin(PrivateAdmin[School]):
     list_display = ["name", "board", "region", "retention_months", "created_at"]
     list_filter = ["region", "board"]
     search_fields = ["name", "board__name"]
@@ -108,14 +109,14 @@ class SchoolAdmin(admin.ModelAdmin[School]):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin[Team]):
+class TeamAdmin(PrivateAdmin[Team]):
     list_display = ["name", "school"]
     list_filter = ["school"]
     search_fields = ["name", "school__name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(PrivateAdmin[Membership]):
     list_display = ["user", "role", "school", "board", "team", "invited_at"]
     list_filter = ["role", "school", "board"]
     search_fields = ["user__email", "user__full_name", "school__name"]
@@ -130,7 +131,7 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+class AuditEntryAdmin(PrivateAdmin[AuditEntry]):
     """Read-only: an audit log that can be edited proves nothing."""
 
     list_display = ["at", "actor", "action", "object_id", "school"]

@@ -1,7 +1,10 @@
 """Joining a live session from a phone: the focus group and a practice session both show a QR
 link and a short code on the beamer. The link's token or the typed code is exchanged for the
 phone's own session; wrong codes are counted per network address, so guessing the code of a
-running session is throttled while a whole school behind one address can still join."""
+running session is throttled while a whole school behind one address can still join.
+
+Both also reveal what phones sent all at once and freeze it from then on
+(``add_unless_revealed``, ``reveal``; the rule is in ``surveys.anonymity``)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -206,3 +209,50 @@ def remember_now(request: HttpRequest, key: str, value: Any) -> None:
     request.session[key] = value
     request.session.save()
     request.session.modified = False
+
+
+# ------------------------------------------------------------------ reveal once, then freeze
+
+
+def add_unless_revealed(
+    sessions: models.QuerySet[Any],
+    pk: object,
+    *,
+    revealed: Callable[[Any], bool],
+    add: Callable[[Any], object],
+) -> bool:
+    """Store a phone's input (``add(session)``) unless what it would join is already revealed
+    on the beamer; returns whether it was stored (surveys.anonymity, rule 7).
+
+    The session's row stays locked from the check to the insert, and ``reveal`` takes the same
+    lock, so an input is either counted before a reveal or refused after it: it is never added
+    to figures the room has already seen. A refused input is kept nowhere, not even apart: a
+    late contribution stored next to what was shown would let anyone with the database
+    subtract the one from the other and read what the latecomer chose."""
+    with transaction.atomic():
+        session = sessions.select_for_update().filter(pk=pk).first()
+        if session is None or revealed(session):
+            return False
+        add(session)
+        return True
+
+
+def reveal(
+    sessions: models.QuerySet[Any],
+    pk: object,
+    *,
+    revealed: Callable[[Any], bool],
+    may_reveal: Callable[[Any], bool],
+    show: Callable[[Any], object],
+) -> bool:
+    """Show phones' input on the beamer (``show(session)`` records it, and freezes it); returns
+    whether it is shown. Input that was revealed before is shown again exactly as it was: it
+    has not changed since. Otherwise ``may_reveal(session)`` decides (the threshold, counted
+    inside the same lock as ``add_unless_revealed``, so the count decided on is the count the
+    room will see)."""
+    with transaction.atomic():
+        session = sessions.select_for_update().filter(pk=pk).first()
+        if session is None or not (revealed(session) or may_reveal(session)):
+            return False
+        show(session)
+        return True

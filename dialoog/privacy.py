@@ -18,7 +18,7 @@ def _when(value: Any) -> str | None:
 
 def export_person(user: User) -> dict[str, Any]:
     from interventions.models import Topic
-    from nudges.models import Nudge, Reflection
+    from nudges.models import Nudge, Reflection, Rule
     from practice.models import Conversation
     from surveys.models import Interview, Invitation
 
@@ -88,9 +88,13 @@ def export_person(user: User) -> dict[str, Any]:
             {"text": t.text, "status": t.status, "name_shown": t.show_name}
             for t in Topic.objects.filter(suggested_by=user).order_by("pk")
         ],
+        # Not the reminders to finish a questionnaire: they exist only until the person
+        # answers, so they would tell the staff who make this export who has not.
         "nudges_to_me": [
             {"rule": n.rule, "created": _when(n.created_at), "state": n.state}
-            for n in Nudge.objects.filter(recipient=user).order_by("pk")
+            for n in Nudge.objects.filter(recipient=user)
+            .exclude(rule=Rule.RESPONDENTS)
+            .order_by("pk")
         ],
         "what_i_opened": [
             {"when": _when(e.at), "action": e.action, "object": e.object_id}

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from dialoog.backoffice import PrivateAdmin
+
 from .models import (
     Activity,
     CalendarFeed,
@@ -16,20 +18,20 @@ from .models import (
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin[Theme]):
+class ThemeAdmin(PrivateAdmin[Theme]):
     list_display = ["number", "name_nl", "name_en", "kind"]
     list_filter = ["kind"]
     search_fields = ["name_nl", "name_en"]
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin[Recommendation]):
+class RecommendationAdmin(PrivateAdmin[Recommendation]):
     list_display = ["number", "title_nl", "title_en"]
     search_fields = ["title_nl", "title_en", "body_nl", "body_en"]
 
 
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin[Intervention]):
+class InterventionAdmin(PrivateAdmin[Intervention]):
     list_display = ["code", "text_nl", "theme", "school"]
     list_filter = ["theme", "recommendations", ("school", admin.EmptyFieldListFilter)]
     search_fields = ["text_nl", "text_en", "school__name"]
@@ -39,7 +41,7 @@ class InterventionAdmin(admin.ModelAdmin[Intervention]):
 
 
 @admin.register(SchoolHoliday)
-class SchoolHolidayAdmin(admin.ModelAdmin[SchoolHoliday]):
+class SchoolHolidayAdmin(PrivateAdmin[SchoolHoliday]):
     list_display = ["name", "region", "starts_on", "ends_on"]
     list_filter = ["region", "name"]
     search_fields = ["name"]
@@ -47,7 +49,7 @@ class SchoolHolidayAdmin(admin.ModelAdmin[SchoolHoliday]):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin[Activity]):
+class ActivityAdmin(PrivateAdmin[Activity]):
     list_display = ["title", "kind", "starts_at", "repeat_weeks", "school"]
     list_filter = ["kind"]
     search_fields = ["title", "agenda", "school__name"]
@@ -58,7 +60,7 @@ class ActivityAdmin(admin.ModelAdmin[Activity]):
 
 
 @admin.register(CancelledActivity)
-class CancelledActivityAdmin(admin.ModelAdmin[CancelledActivity]):
+class CancelledActivityAdmin(PrivateAdmin[CancelledActivity]):
     list_display = ["title", "starts_at", "cancelled_at", "school"]
     search_fields = ["title", "school__name"]
     list_select_related = ["school"]
@@ -66,7 +68,7 @@ class CancelledActivityAdmin(admin.ModelAdmin[CancelledActivity]):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin[CalendarFeed]):
+class CalendarFeedAdmin(PrivateAdmin[CalendarFeed]):
     """Feeds can be revoked here (delete); their keys are never shown, only a hash is kept."""
 
     list_display = ["school", "user", "created_at"]
@@ -80,7 +82,7 @@ class CalendarFeedAdmin(admin.ModelAdmin[CalendarFeed]):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin[Topic]):
+class TopicAdmin(PrivateAdmin[Topic]):
     # Who suggested a topic is not shown: the team sees a name only when its author chose so.
     list_display = ["text", "status", "school", "created_at"]
     list_filter = ["status"]

@@ -8,17 +8,19 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from dialoog.backoffice import PrivateAdmin
+
 from .models import Digest, EmailChoice, Nudge, NudgeSettings, Rule, RuleOptOut
 
 
 @admin.register(NudgeSettings)
-class NudgeSettingsAdmin(admin.ModelAdmin[NudgeSettings]):
+class NudgeSettingsAdmin(PrivateAdmin[NudgeSettings]):
     list_display = ["school", "quiet_weeks", "agenda_days", "max_respondent_reminders"]
     search_fields = ["school__name"]
 
 
 @admin.register(Nudge)
-class NudgeAdmin(admin.ModelAdmin[Nudge]):
+class NudgeAdmin(PrivateAdmin[Nudge]):
     list_display = ["rule", "school", "recipient", "period", "state", "delivery", "due_at"]
     list_filter = ["rule", "state", "delivery"]
     search_fields = ["school__name", "period"]
@@ -29,18 +31,18 @@ class NudgeAdmin(admin.ModelAdmin[Nudge]):
 
 
 @admin.register(EmailChoice)
-class EmailChoiceAdmin(admin.ModelAdmin[EmailChoice]):
+class EmailChoiceAdmin(PrivateAdmin[EmailChoice]):
     list_display = ["user", "weekly_digest"]
     search_fields = ["user__email"]
 
 
 @admin.register(RuleOptOut)
-class RuleOptOutAdmin(admin.ModelAdmin[RuleOptOut]):
+class RuleOptOutAdmin(PrivateAdmin[RuleOptOut]):
     list_display = ["user", "rule", "created_at"]
     search_fields = ["user__email"]
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin[Digest]):
+class DigestAdmin(PrivateAdmin[Digest]):
     list_display = ["user", "week", "sent_at"]
     search_fields = ["user__email"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dialoog.backoffice import PrivateAdmin
+
 from .models import Format, FormatStep, PracticeSession
 
 
@@ -25,7 +27,7 @@ class FormatStepInline(admin.StackedInline[FormatStep, Format]):
 
 
 @admin.register(Format)
-class FormatAdmin(admin.ModelAdmin[Format]):
+class FormatAdmin(PrivateAdmin[Format]):
     list_display = ["title_nl", "title_en", "minutes", "kind", "school"]
     list_filter = ["kind", ("school", admin.EmptyFieldListFilter)]
     search_fields = ["title_nl", "title_en", "purpose_nl", "purpose_en", "school__name"]
@@ -36,7 +38,7 @@ class FormatAdmin(admin.ModelAdmin[Format]):
 
 
 @admin.register(PracticeSession)
-class PracticeSessionAdmin(admin.ModelAdmin[PracticeSession]):
+class PracticeSessionAdmin(PrivateAdmin[PracticeSession]):
     list_display = ["activity", "format", "threshold", "started_at", "closed_at"]
     list_select_related = ["activity", "format"]
     search_fields = ["activity__title", "format__title_nl"]

@@ -226,6 +226,10 @@ class PracticeSession(models.Model):
     version = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The steps (by number) whose answers the facilitator revealed on the beamer; from then
+    # on that step takes no answers, so what the room saw never changes (surveys.anonymity,
+    # rule 7).
+    revealed_steps = models.JSONField(default=list, blank=True, editable=False)
 
     objects = PracticeSessionQuerySet.as_manager()
 
@@ -262,6 +266,10 @@ class PracticeSession(models.Model):
 
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    def is_revealed(self, step: int) -> bool:
+        """Were the answers to step number ``step`` revealed (and so frozen)?"""
+        return step in self.revealed_steps
 
     def bump(self) -> None:
         """Tell every poller that something changed."""

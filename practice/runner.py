@@ -7,6 +7,11 @@ every 2 seconds with ``If-None-Match`` set to the session's ``version``; unchang
 answers 304 without rendering (``static/js/presenter.js`` does the client side). Phones keep
 only the session's id in their own Django session; what they send carries no person and no
 time.
+
+A step's answers stay off the beamer (only their number shows) until the presenter reveals
+them all at once, from the session's threshold on; from then on the step takes no answers, as
+the focus group's check-in (``surveys.anonymity``, rule 7): an answer that appears the moment
+someone taps Send is that person's answer.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
 from dialoog import live
 from dialoog.http import no_store
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from surveys.anonymity import may_reveal
 from surveys.focus_forms import JoinForm
 
 from .forms import InputForm, ReflectionForm
@@ -57,7 +64,14 @@ def presenter_context(session: PracticeSession, now: datetime) -> dict[str, Any]
     if step is not None:
         context["remaining"] = step.minutes * 60 - session.elapsed(now)
         if step.asks_input():
-            context["inputs"] = list(session.inputs.filter(step=step.order, hidden=False))
+            context["threshold"] = session.threshold
+            context["revealed"] = session.is_revealed(step.order)
+            if context["revealed"]:
+                context["inputs"] = list(session.inputs.filter(step=step.order, hidden=False))
+            else:
+                count = session.inputs.filter(step=step.order).count()
+                context["input_count"] = count
+                context["can_reveal"] = may_reveal(count, session.threshold)
     else:
         # How many answered is a response rate, never what anyone answered.
         context["reflection_count"] = session.reflections.count()
@@ -159,6 +173,30 @@ def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 
 @school_view(lead=True)
 @require_POST
+def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Show the current step's answers on the beamer, all at once, and close the step to new
+    answers (dialoog.live.reveal). Below the session's threshold nothing happens: the screen
+    already says from how many answers they can be shown."""
+    session = _session(school, pk)
+    _all, step, _reflecting = _steps(session)
+    if step is not None and step.asks_input():
+        number = step.order
+        live.reveal(
+            PracticeSession.objects.all(),
+            session.pk,
+            revealed=lambda locked: locked.is_revealed(number),
+            may_reveal=lambda locked: may_reveal(
+                locked.inputs.filter(step=number).count(), locked.threshold
+            ),
+            show=lambda locked: PracticeSession.objects.filter(pk=locked.pk).update(
+                revealed_steps=sorted({*locked.revealed_steps, number})
+            ),
+        )
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
 def hide(request: AuthedRequest, school: School, pk: int, answer: str) -> HttpResponse:
     """Take an answer off the beamer (it stays out of every list)."""
     session = _session(school, pk)
@@ -234,6 +272,7 @@ def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) 
         "reflecting": reflecting,
         "etag": live.version_tag(session.version),
         "reflected": request.session.get(REFLECTED_KEY) == session.pk,
+        "step_revealed": step is not None and session.is_revealed(step.order),
         "input_form": InputForm(),
         "reflection_form": ReflectionForm(),
     }
@@ -275,20 +314,33 @@ def phone_live(request: HttpRequest) -> HttpResponse:
     return _phone_live(request, session)
 
 
-def _phone_after(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
-    session.bump()
+def _phone_after(
+    request: HttpRequest, session: PracticeSession, *, changed: bool = True, **extra: Any
+) -> HttpResponse:
+    if changed:
+        session.bump()
     session.refresh_from_db()
     if getattr(request, "htmx", False):
         return _phone_live(request, session, **extra)
-    notice = extra.get("notice")
-    if isinstance(notice, str):
-        messages.info(request, notice)
-    if "reflection_form" in extra or "input_form" in extra:
-        # A bad answer without htmx: show the page again with the errors and the text typed.
+    if "reflection_form" in extra or "input_form" in extra or "late_text" in extra:
+        # A bad or late answer without htmx: show the page again with the text typed (and the
+        # notice in it).
         return no_store(
             render(request, "practice/phone.html", phone_context(request, session, **extra))
         )
+    notice = extra.get("notice")
+    if isinstance(notice, str):
+        messages.info(request, notice)
     return redirect("practice_join:phone")
+
+
+# An answer sent after the step's answers were revealed is not added, now or later, for the
+# reason the focus group's check-in gives (surveys/focus.py): the room would see it appear, and
+# keeping it apart until later would let the database tell it from the rest.
+LATE_ANSWER = gettext_lazy(
+    "The answers to this question are already on the screen, so yours is not added: everyone "
+    "would see it appear and know it was yours. You can still say it in the conversation."
+)
 
 
 @require_POST
@@ -298,12 +350,29 @@ def phone_input(request: HttpRequest) -> HttpResponse:
         return _gone(request)
     _all, step, _reflecting = _steps(session)
     if step is None or not step.asks_input():
-        return _phone_after(request, session, notice=_("This step takes no answers."))
+        return _phone_after(
+            request, session, changed=False, notice=_("This step takes no answers.")
+        )
     form = InputForm(request.POST)
     if not form.is_valid():
-        return _phone_after(request, session, input_form=form)
-    StepInput.objects.create(session=session, step=step.order, text=form.cleaned_data["text"])
-    return _phone_after(request, session, notice=_("Sent. Your answer appears on the screen."))
+        return _phone_after(request, session, changed=False, input_form=form)
+    number, text = step.order, form.cleaned_data["text"]
+    stored = live.add_unless_revealed(
+        PracticeSession.objects.all(),
+        session.pk,
+        revealed=lambda locked: locked.is_revealed(number),
+        add=lambda locked: StepInput.objects.create(session=locked, step=number, text=text),
+    )
+    if not stored:
+        # What was typed is shown back, so it is not lost; it is kept nowhere else.
+        return _phone_after(
+            request, session, changed=False, notice=str(LATE_ANSWER), late_text=text
+        )
+    return _phone_after(
+        request,
+        session,
+        notice=_("Sent. The answers appear on the screen together, when the presenter shows them."),
+    )
 
 
 @require_POST

@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/<number:pk>/live/", runner.presenter_live, name="live"),
     path("sessions/<number:pk>/step/", runner.step, name="step"),
     path("sessions/<number:pk>/timer/", runner.timer, name="timer"),
+    path("sessions/<number:pk>/reveal/", runner.reveal, name="reveal"),
     path("sessions/<number:pk>/answers/<uuid:answer>/hide/", runner.hide, name="hide"),
     path("sessions/<number:pk>/close/", runner.close, name="close"),
     path("conversations/", conversations.conversation_list, name="conversations"),

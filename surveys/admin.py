@@ -1,6 +1,7 @@
 """Back office for questionnaires. Raw answers (Response, Answer, OpenAnswer), drafts and the
 leader's own answers are deliberately not registered: nobody browses individual answers, not
-even platform staff; figures reach people only through surveys.anonymity."""
+even platform staff; figures reach people only through surveys.anonymity. Every admin here is a
+``dialoog.backoffice.PrivateAdmin``, so no lookup in the address can list who answered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from dialoog.backoffice import PrivateAdmin
 
 from . import focus_admin  # noqa: F401  (registers the focus-group models)
 from .models import (
@@ -44,7 +47,7 @@ class TemplateOpenQuestionInline(admin.TabularInline[TemplateOpenQuestion, Quest
 
 
 @admin.register(QuestionnaireTemplate)
-class QuestionnaireTemplateAdmin(admin.ModelAdmin[QuestionnaireTemplate]):
+class QuestionnaireTemplateAdmin(PrivateAdmin[QuestionnaireTemplate]):
     list_display = ["name_nl", "name_en", "is_active", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["name_nl", "name_en", "items__text_nl"]
@@ -74,7 +77,7 @@ class FrozenOpenQuestionInline(admin.TabularInline[OpenQuestion, QuestionnaireVe
 
 
 @admin.register(QuestionnaireVersion)
-class QuestionnaireVersionAdmin(admin.ModelAdmin[QuestionnaireVersion]):
+class QuestionnaireVersionAdmin(PrivateAdmin[QuestionnaireVersion]):
     """Versions are what rounds were answered on: readable, never editable."""
 
     list_display = ["name_nl", "number", "template", "created_at"]
@@ -100,7 +103,7 @@ class QuestionnaireVersionAdmin(admin.ModelAdmin[QuestionnaireVersion]):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin[Round]):
+class RoundAdmin(PrivateAdmin[Round]):
     list_display = [
         "__str__",
         "school",
@@ -145,8 +148,10 @@ class RoundAdmin(admin.ModelAdmin[Round]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
-    """Who was invited, not who answered: ``done`` is neither shown nor filterable."""
+class InvitationAdmin(PrivateAdmin[Invitation]):
+    """Who was invited, not who answered: ``done`` (and the draft that exists only until the
+    answers are sent) is no column, filter, ordering, search or field, and a lookup on it in
+    the address (``?done__exact=1``, ``?draft__isnull=False``) is refused (PrivateAdmin)."""
 
     list_display = ["user", "round", "sent_count"]
     list_filter = ["round__school"]
@@ -155,12 +160,16 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
     readonly_fields = ("round", "user", "sent_count")
     fields = readonly_fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        # Not even read: nothing on these pages can show what was never loaded.
+        return super().get_queryset(request).defer("done")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
 @admin.register(SuggestionChoice)
-class SuggestionChoiceAdmin(admin.ModelAdmin[SuggestionChoice]):
+class SuggestionChoiceAdmin(PrivateAdmin[SuggestionChoice]):
     list_display = ["round", "key", "status", "decided_by", "decided_at"]
     list_filter = ["status", "round__school"]
     search_fields = ["key", "round__school__name"]

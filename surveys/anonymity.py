@@ -27,6 +27,12 @@ can be tested as a whole:
    open at the same time (``subtraction_risk``): a whole-school round minus a team round in
    the same weeks is the teachers outside the team. Checked on invitees, fixed when a round is
    created, so it is decided before anyone answers.
+8. What phones send in a live session (the focus group's check-in, the answers to a practice
+   step) stays off the beamer until the facilitator reveals it, all at once, and only from
+   ``threshold`` contributions on (``may_reveal``); below it a count reads "fewer than N"
+   (``shown_count``). Once revealed it is frozen: nothing sent later is stored, because the
+   room would see the figures change the moment someone taps, and learn what that person
+   chose. ``dialoog.live.add_unless_revealed`` and ``dialoog.live.reveal`` keep the two apart.
 
 Every function takes ``now`` explicitly, so the decision can be tested for any moment and a page
 never mixes two clocks.
@@ -134,6 +140,19 @@ class Gate:
 def is_releasable(count: int, threshold: int) -> bool:
     """A figure about ``count`` people may be shown. Also the rule for a parent group."""
     return count >= threshold
+
+
+def shown_count(count: int, threshold: int) -> int | None:
+    """A count of people as it may be shown: itself from ``threshold`` on, ``None`` below it
+    (shown as "fewer than N"). No query."""
+    return count if is_releasable(count, threshold) else None
+
+
+def may_reveal(count: int, threshold: int) -> bool:
+    """May the facilitator reveal what ``count`` phones sent (rule 7)? Below the threshold
+    nothing could be shown without someone being recognisable, and revealing would freeze the
+    input for nothing; so the reveal waits. No query."""
+    return is_releasable(count, threshold)
 
 
 def _gate(round: Round, now: datetime, threshold: int, shut: Reason) -> Gate:
@@ -446,7 +465,6 @@ def turnout(round: Round, *, invited: int | None = None) -> Turnout:
         threshold=round.threshold,
         as_of=round.turnout_at,
     )
-
 
 
 # 7: rounds that cannot be subtracted from each other.

@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
 from dialoog import live
@@ -35,6 +36,7 @@ from dialoog.http import no_store, stored_text
 from dialoog.models import School
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
 
+from .anonymity import may_reveal, shown_count
 from .focus_forms import AgreementForm, CheckInForm, JoinForm, PrepareForm, ReactionForm
 from .focus_models import (
     Agreement,
@@ -50,8 +52,6 @@ from .models import Round
 from .report import RoundReport
 from .report import build as build_report
 
-# Below this many check-ins an emotion is shown as "fewer than 3".
-CHECKIN_MINIMUM = 3
 TOP_REACTIONS = 5
 
 
@@ -71,17 +71,19 @@ def _phases(session: FocusSession) -> tuple[list[FocusPhase], FocusPhase | None]
 
 
 def checkin_rows(session: FocusSession) -> list[dict[str, Any]]:
-    """Every emotion with its count, or ``None`` (shown as "fewer than 3") below the minimum.
-    No total is shown, so hidden counts cannot be worked out by subtraction."""
+    """Every emotion with its count, or ``None`` (shown as "fewer than N", N being the round's
+    threshold) below it. No total is shown next to them. Read only once the check-in is
+    frozen, so these figures are the ones the room saw at the reveal."""
+    threshold = session.round.threshold
     counts = Counter(CheckIn.objects.filter(session=session).values_list("emotion", flat=True))
-    shown = [counts[value] for value, _label in Emotion.choices]
-    top = max([c for c in shown if c >= CHECKIN_MINIMUM] or [1])
+    shown = {value: shown_count(counts[value], threshold) for value, _label in Emotion.choices}
+    top = max([c for c in shown.values() if c is not None] or [1])
     return [
         {
             "value": value,
             "label": label,
-            "count": counts[value] if counts[value] >= CHECKIN_MINIMUM else None,
-            "width": round(100 * counts[value] / top) if counts[value] >= CHECKIN_MINIMUM else 0,
+            "count": shown[value],
+            "width": round(100 * (shown[value] or 0) / top),
         }
         for value, label in Emotion.choices
     ]
@@ -125,10 +127,15 @@ def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
         return context
     context["remaining"] = phase.minutes * 60 - session.elapsed(now)
     if phase.kind == FocusPhase.Kind.CHECKIN:
+        context["threshold"] = session.round.threshold
         if session.checkin_revealed:
             context["checkins"] = checkin_rows(session)
         else:
-            context["checkin_count"] = CheckIn.objects.filter(session=session).count()
+            count = CheckIn.objects.filter(session=session).count()
+            context["checkin_count"] = count
+            context["can_reveal"] = session.checkin_frozen or may_reveal(
+                count, session.round.threshold
+            )
     elif phase.kind == FocusPhase.Kind.THEME:
         report = build_report(session.round, now, with_open_answers=False)
         context["report"] = report
@@ -246,12 +253,32 @@ def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     return _after_change(request, school, session)
 
 
+def _reveal_checkin(session: FocusSession) -> bool:
+    """Show the check-in's distribution, and freeze it (dialoog.live.reveal): from the first
+    reveal on no check-in is added, so showing it again shows exactly what the room saw. The
+    first reveal waits until at least the round's threshold checked in."""
+    threshold = session.round.threshold
+    return live.reveal(
+        FocusSession.objects.all(),
+        session.pk,
+        revealed=lambda locked: locked.checkin_frozen,
+        may_reveal=lambda locked: may_reveal(locked.checkins.count(), threshold),
+        show=lambda locked: FocusSession.objects.filter(pk=locked.pk).update(
+            checkin_revealed=True, checkin_frozen=True
+        ),
+    )
+
+
 @school_view(lead=True)
 @require_POST
 def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    """Show (or hide again) the check-in's distribution on the beamer."""
+    """Show (or hide again) the check-in's distribution on the beamer. Below the threshold
+    nothing happens: the screen already says from how many check-ins it can be shown."""
     session = _session(school, pk)
-    FocusSession.objects.filter(pk=session.pk).update(checkin_revealed=not session.checkin_revealed)
+    if session.checkin_revealed:
+        FocusSession.objects.filter(pk=session.pk).update(checkin_revealed=False)
+    else:
+        _reveal_checkin(session)
     return _after_change(request, school, session)
 
 
@@ -448,6 +475,7 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
         "phase": phase,
         "etag": live.version_tag(session.version),
         "checked_in": request.session.get(CHECKED_IN_KEY) == session.pk,
+        "checkin_frozen": session.checkin_frozen,
         "checkin_form": CheckInForm(),
         "reaction_form": ReactionForm(),
     }
@@ -499,8 +527,11 @@ def phone_live(request: HttpRequest) -> HttpResponse:
     return _phone_live(request, session)
 
 
-def _phone_after(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
-    session.bump()
+def _phone_after(
+    request: HttpRequest, session: FocusSession, *, changed: bool = True, **extra: Any
+) -> HttpResponse:
+    if changed:
+        session.bump()
     session.refresh_from_db()
     if getattr(request, "htmx", False):
         return _phone_live(request, session, **extra)
@@ -510,6 +541,17 @@ def _phone_after(request: HttpRequest, session: FocusSession, **extra: Any) -> H
     return redirect("join:phone")
 
 
+# A check-in that arrives after the reveal is not counted at all, not even at a later reveal.
+# Counting it "at the next reveal" would mean keeping it apart from the figures already shown
+# until enough others arrived: anyone with the database could then subtract the two and read
+# what the latecomers chose, and the room would still see a change the moment the group was
+# added. Frozen figures and a friendly word to the phone keep the promise without exceptions.
+LATE_CHECKIN = gettext_lazy(
+    "The check-in is already on the screen, so yours is not added: the room would see the "
+    "figures change and know what you chose. Welcome, join the conversation!"
+)
+
+
 @require_POST
 def phone_checkin(request: HttpRequest) -> HttpResponse:
     session = _phone_session(request)
@@ -517,14 +559,26 @@ def phone_checkin(request: HttpRequest) -> HttpResponse:
         return _gone(request)
     form = CheckInForm(request.POST)
     _all, phase = _phases(session)
-    if (
-        form.is_valid()
-        and phase is not None
-        and phase.kind == FocusPhase.Kind.CHECKIN
-        and request.session.get(CHECKED_IN_KEY) != session.pk
-    ):
-        CheckIn.objects.create(session=session, emotion=form.cleaned_data["emotion"])
-        live.remember_now(request, CHECKED_IN_KEY, session.pk)
+    if phase is None or phase.kind != FocusPhase.Kind.CHECKIN:
+        return _phone_after(
+            request, session, changed=False, notice=_("This part takes no check-in.")
+        )
+    if request.session.get(CHECKED_IN_KEY) == session.pk:
+        return _phone_after(request, session, changed=False)
+    if not form.is_valid():
+        return _phone_after(
+            request, session, changed=False, notice=_("Choose one of the feelings on the buttons.")
+        )
+    emotion = form.cleaned_data["emotion"]
+    stored = live.add_unless_revealed(
+        FocusSession.objects.all(),
+        session.pk,
+        revealed=lambda locked: locked.checkin_frozen,
+        add=lambda locked: CheckIn.objects.create(session=locked, emotion=emotion),
+    )
+    if not stored:
+        return _phone_after(request, session, changed=False, notice=str(LATE_CHECKIN))
+    live.remember_now(request, CHECKED_IN_KEY, session.pk)
     return _phone_after(request, session)
 
 

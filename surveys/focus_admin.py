@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from dialoog.backoffice import PrivateAdmin
+
 from .focus_models import Agreement, FocusPhase, FocusSession
 
 
@@ -19,7 +21,7 @@ class FocusPhaseInline(admin.TabularInline[FocusPhase, FocusSession]):
 
 
 @admin.register(FocusSession)
-class FocusSessionAdmin(admin.ModelAdmin[FocusSession]):
+class FocusSessionAdmin(PrivateAdmin[FocusSession]):
     list_display = ["title", "round", "created_at", "closed_at"]
     list_filter = ["round__school"]
     search_fields = ["title"]
@@ -30,7 +32,7 @@ class FocusSessionAdmin(admin.ModelAdmin[FocusSession]):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin[Agreement]):
+class AgreementAdmin(PrivateAdmin[Agreement]):
     list_display = ["text", "kind", "owner", "review_on", "session"]
     list_filter = ["kind", "session__round__school"]
     search_fields = ["text", "owner"]

@@ -76,6 +76,10 @@ class FocusSession(models.Model):
     # The check-in's distribution stays hidden until the facilitator reveals it: a bar that
     # grows the moment one person taps would tell the room what that person chose.
     checkin_revealed = models.BooleanField(_("check-in revealed"), default=False)
+    # Set by the first reveal and never cleared: from then on no check-in is added, so the
+    # figures the room has seen never change (surveys.anonymity, rule 7). Hiding the
+    # distribution again only clears ``checkin_revealed``.
+    checkin_frozen = models.BooleanField(_("check-in frozen"), default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)

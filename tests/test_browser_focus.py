@@ -33,7 +33,7 @@ def test_presenter_and_two_phones_run_a_focus_group(
     browser: Browser,  # noqa: F811
     demo: str,  # noqa: F811
 ) -> None:
-    from surveys.models import FocusSession, Round
+    from surveys.models import CheckIn, FocusSession, Round
 
     round_ = Round.objects.filter(school__slug="de-regenboog").order_by("-opens_at")[0]
     beamer = browser.new_context(locale="en-US", viewport={"width": 1920, "height": 1080})
@@ -68,14 +68,29 @@ def test_presenter_and_two_phones_run_a_focus_group(
         pages = [join_focus_group(ctx, demo, code) for ctx in phones]
         one, two = pages
 
-        # Check-in: three phones are needed for a figure; two stay "fewer than 3".
+        # Check-in: the round's threshold (5) of check-ins is needed before the distribution
+        # can be shown at all; below it an emotion reads "fewer than 5".
         expect(presenter.get_by_test_id("phase")).to_have_attribute("data-phase", "checkin")
         one.get_by_role("button", name="Hopeful").click()
         two.get_by_role("button", name="Hopeful").click()
         expect(one.get_by_test_id("checked-in")).to_be_visible()
         expect(presenter.get_by_test_id("checkin-count")).to_contain_text("2 colleagues")
+        expect(presenter.get_by_test_id("reveal-wait")).to_contain_text("5 colleagues")
+        expect(presenter.get_by_test_id("reveal")).to_have_count(0)
+        # Three more colleagues check in on phones this test does not drive.
+        CheckIn.objects.bulk_create(CheckIn(session=session, emotion="hopeful") for _ in range(3))
+        session.bump()
         presenter.get_by_test_id("reveal").click()
-        expect(presenter.get_by_test_id("checkin-hopeful")).to_contain_text("fewer than 3")
+        expect(presenter.get_by_test_id("checkin-hopeful")).to_contain_text("5")
+        expect(presenter.get_by_test_id("checkin-calm")).to_contain_text("fewer than 5")
+        # From now on the figures stay as the room saw them: a late phone is told so.
+        late_phone = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+        try:
+            late_phone.add_cookies([{"name": "django_language", "value": "en", "url": demo}])
+            late = join_focus_group(late_phone, demo, code)
+            expect(late.get_by_test_id("checkin-closed")).to_be_visible()
+        finally:
+            late_phone.close()
 
         step_to(presenter, "theme", total)
         # A new phase starts its timer; space pauses it and starts it again.

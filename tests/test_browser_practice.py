@@ -118,16 +118,28 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
             pages.append(p)
         one, two, three = pages
 
-        # Step 2 asks the phones a question; answers appear on the beamer without names.
+        # Step 2 asks the phones a question; the answers are counted on the beamer, and shown
+        # all at once, without names, when the presenter reveals them (from the threshold on).
         presenter.keyboard.press("ArrowRight")
         expect(presenter.get_by_test_id("phase")).to_have_attribute("data-step", "1")
         expect(presenter.get_by_test_id("step-title")).to_have_text("What helps you with feedback?")
         expect(presenter.get_by_test_id("timer")).to_have_text(re.compile(r"^(10:00|9:\d\d)$"))
-        form = one.get_by_test_id("input-form")
-        expect(form).to_be_visible(timeout=WAIT)
-        form.locator("textarea[name=text]").fill("Dat het over één moment ging")
-        form.locator("[type=submit]").click()
-        expect(presenter.get_by_test_id("input")).to_contain_text("Dat het over één moment ging")
+        answers = ("Dat het over één moment ging", "Op tijd", "Met een voorbeeld")
+        for page, text in zip((one, two, three), answers, strict=True):
+            form = page.get_by_test_id("input-form")
+            expect(form).to_be_visible(timeout=WAIT)
+            form.locator("textarea[name=text]").fill(text)
+            form.locator("[type=submit]").click()
+            expect(page.get_by_test_id("notice")).to_be_visible()
+            if text == answers[0]:
+                expect(presenter.get_by_test_id("input-count")).to_contain_text("1 answer")
+                expect(presenter.get_by_test_id("reveal-wait")).to_be_visible()
+                expect(presenter.get_by_test_id("input")).to_have_count(0)
+        expect(presenter.get_by_test_id("input-count")).to_contain_text("3 answers")
+        presenter.get_by_test_id("reveal").click()
+        expect(presenter.get_by_test_id("input")).to_have_count(3)
+        expect(presenter.get_by_test_id("inputs")).to_contain_text("Dat het over één moment ging")
+        expect(one.get_by_test_id("input-closed")).to_be_visible(timeout=WAIT)
         screenshot(presenter, "practice-presenter")
 
         for step in range(2, 6):

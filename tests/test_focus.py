@@ -189,26 +189,218 @@ def test_a_closed_or_old_session_cannot_be_joined(session: FocusSession) -> None
 # ---------------------------------------------------------------- phases
 
 
-def test_checkin_counts_below_three_are_fewer_than_three(
+def checkins(session: FocusSession, *emotions: str) -> list[Client]:
+    """One phone per emotion, each checked in (in English)."""
+    phones = [phone(session.code) for _ in emotions]
+    for c, emotion in zip(phones, emotions, strict=True):
+        assert c.post("/doe-mee/sessie/checkin/", {"emotion": emotion}).status_code == 302
+    return phones
+
+
+def checkin_table(html: str) -> str:
+    """The distribution as the beamer shows it, rows only (labels, bars and counts)."""
+    match = re.search(r'<table class="presenter-checkin".*?</table>', html, re.S)
+    assert match, html[:2000]
+    return match.group(0)
+
+
+def test_checkin_counts_below_the_rounds_threshold_read_fewer_than_n(
     client: Client, session: FocusSession, school: School
 ) -> None:
+    assert session.round.threshold == 5  # not the 3 the code once assumed
     client.cookies["django_language"] = "en"
-    phones = [phone(session.code) for _ in range(4)]
-    for c in phones[:3]:
-        c.post("/doe-mee/sessie/checkin/", {"emotion": "hopeful"})
-    phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})
-    phones[3].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})  # once per phone
+    live_url = f"{base(school)}/{session.pk}/live/"
+    phones = checkins(session, "hopeful", "hopeful", "hopeful", "hopeful")
+    phones[0].post("/doe-mee/sessie/checkin/", {"emotion": "worried"})  # once per phone
     assert CheckIn.objects.count() == 4
-    # Until the facilitator reveals it, the beamer shows only how many checked in.
-    hidden = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    # Until the facilitator reveals it, the beamer shows only how many checked in, and below
+    # the threshold it cannot be revealed: nothing could be shown, and nothing is frozen.
+    hidden = client.get(live_url).content.decode()
     assert 'data-testid="checkin-hopeful"' not in hidden
     assert "4 colleagues have checked in." in hidden
+    assert "The distribution can be shown once 5 colleagues have checked in." in hidden
+    assert 'data-testid="reveal"' not in hidden
     client.post(f"{base(school)}/{session.pk}/reveal/")
-    text = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    session.refresh_from_db()
+    assert not session.checkin_revealed and not session.checkin_frozen
+    checkins(session, "hopeful", "worried")
+    assert 'data-testid="reveal"' in client.get(live_url).content.decode()
+    client.post(f"{base(school)}/{session.pk}/reveal/")
+    text = client.get(live_url).content.decode()
     row = re.search(r'data-testid="checkin-worried">(.*?)</tr>', text, re.S)
-    assert row and "fewer than 3" in row.group(1)
+    assert row and "fewer than 5" in row.group(1) and ">1<" not in row.group(1)
     row = re.search(r'data-testid="checkin-hopeful">(.*?)</tr>', text, re.S)
-    assert row and ">3<" in row.group(1)
+    assert row and ">5<" in row.group(1)
+    # In Dutch, the default: "minder dan 5".
+    client.cookies["django_language"] = "nl"
+    dutch = client.get(live_url).content.decode()
+    row = re.search(r'data-testid="checkin-worried">(.*?)</tr>', dutch, re.S)
+    assert row and "minder dan 5" in row.group(1)
+    assert "Hoopvol" in dutch
+
+
+def test_a_late_checkin_does_not_change_what_the_room_saw(
+    client: Client, session: FocusSession, school: School, django_assert_num_queries: Any
+) -> None:
+    client.cookies["django_language"] = "en"
+    live_url = f"{base(school)}/{session.pk}/live/"
+    watching = checkins(session, "hopeful", "hopeful", "hopeful", "hopeful", "hopeful", "calm")
+    revealed = client.post(f"{base(school)}/{session.pk}/reveal/", HTTP_HX_REQUEST="true")
+    assert revealed.status_code == 200
+    seen = checkin_table(revealed.content.decode())
+    assert checkin_table(client.get(live_url).content.decode()) == seen
+    page = client.get(f"{base(school)}/{session.pk}/").content.decode()
+    assert checkin_table(page) == seen
+    poll = client.get(live_url)
+    phone_poll = watching[0].get("/doe-mee/sessie/live/")
+
+    # A phone that joins late can still tap, and is told kindly why it does not count.
+    late = phone(session.code)
+    closed = late.get("/doe-mee/sessie/").content.decode()
+    assert 'data-testid="checkin-closed"' in closed and 'name="emotion"' not in closed
+    answer = late.post("/doe-mee/sessie/checkin/", {"emotion": "worried"}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200
+    assert "The check-in is already on the screen, so yours is not added" in (
+        answer.content.decode()
+    )
+    assert CheckIn.objects.count() == 6
+    assert not CheckIn.objects.filter(emotion="worried").exists()
+    # Nothing moved: the beamer's poll and the phones' polls answer 304, the figures are the
+    # same in the polled part, the full page and the htmx answer of the reveal button.
+    with django_assert_num_queries(3):
+        assert client.get(live_url, HTTP_IF_NONE_MATCH=poll["ETag"]).status_code == 304
+    assert (
+        watching[0].get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=phone_poll["ETag"]).status_code
+        == 304
+    )
+    assert checkin_table(client.get(live_url).content.decode()) == seen
+    assert checkin_table(client.get(f"{base(school)}/{session.pk}/").content.decode()) == seen
+
+    # Without htmx the phone is sent back to its page with the same words.
+    followed = late.post("/doe-mee/sessie/checkin/", {"emotion": "calm"}, follow=True)
+    assert "so yours is not added" in followed.content.decode()
+    # Even a group of late check-ins as large as the threshold is not added, and hiding and
+    # revealing again shows exactly what the room saw.
+    for c in [phone(session.code) for _ in range(5)]:
+        c.post("/doe-mee/sessie/checkin/", {"emotion": "worried"})
+    assert CheckIn.objects.count() == 6
+    hidden = client.post(f"{base(school)}/{session.pk}/reveal/", HTTP_HX_REQUEST="true")
+    assert "6 colleagues have checked in." in hidden.content.decode()
+    shown_again = client.post(f"{base(school)}/{session.pk}/reveal/", HTTP_HX_REQUEST="true")
+    assert checkin_table(shown_again.content.decode()) == seen
+    session.refresh_from_db()
+    assert session.checkin_revealed and session.checkin_frozen
+
+
+def test_checkin_refuses_bad_input_with_a_message_in_the_phones_language(
+    session: FocusSession,
+) -> None:
+    c = phone(session.code)
+    for data in ({"emotion": "ecstatic"}, {}, {"emotion": ""}):
+        answer = c.post("/doe-mee/sessie/checkin/", data, HTTP_HX_REQUEST="true")
+        assert answer.status_code == 200
+        text = answer.content.decode()
+        assert "Choose one of the feelings on the buttons." in text
+        assert 'name="emotion"' in text  # the buttons are still there to choose from
+    dutch = Client()
+    assert dutch.post("/doe-mee/", {"code": session.code}).status_code == 302
+    followed = dutch.post("/doe-mee/sessie/checkin/", {"emotion": "ecstatic"}, follow=True)
+    assert "Kies een van de gevoelens op de knoppen." in followed.content.decode()
+    assert not CheckIn.objects.exists()
+    # The phone can still check in properly afterwards.
+    c.post("/doe-mee/sessie/checkin/", {"emotion": "calm"})
+    assert CheckIn.objects.get().emotion == "calm"
+    # Outside the check-in phase a check-in is refused, and said so.
+    go_to(session, "theme")
+    other = phone(session.code)
+    answer = other.post("/doe-mee/sessie/checkin/", {"emotion": "calm"}, HTTP_HX_REQUEST="true")
+    assert "This part takes no check-in." in answer.content.decode()
+    assert CheckIn.objects.count() == 1
+
+
+def test_the_late_checkin_is_explained_in_dutch(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    checkins(session, *["calm"] * 5)
+    client.post(f"{base(school)}/{session.pk}/reveal/")
+    late = Client()
+    assert late.post("/doe-mee/", {"code": session.code}).status_code == 302
+    page = late.get("/doe-mee/sessie/").content.decode()
+    assert "De check-in staat al op het scherm" in page
+    answer = late.post("/doe-mee/sessie/checkin/", {"emotion": "calm"}, follow=True)
+    assert "dus die van jou telt niet mee" in answer.content.decode()
+    presenter = client.get(f"{base(school)}/{session.pk}/live/").content.decode()
+    assert "Verdeling verbergen" in presenter
+
+
+# Committed rows, so that another connection waits for the lock on one of them.
+@pytest.mark.django_db(transaction=True)
+def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    """The reveal holds the session's row while it freezes the check-in; a check-in arriving
+    meanwhile waits for it, then sees the check-in frozen and is not added."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from .conftest import need
+    from .survey_helpers import restore_catalogue
+
+    need(connection.vendor == "postgresql", "two connections at once need PostgreSQL")
+    restore_catalogue()
+    round_ = released_round(school, team)
+    client.force_login(leader)
+    session = prepare(client, school, round_)
+    checkins(session, *["calm"] * 5)
+    late = phone(session.code)
+    locked, release = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def facilitator() -> None:
+        try:
+            with transaction.atomic():
+                FocusSession.objects.select_for_update().get(pk=session.pk)
+                FocusSession.objects.filter(pk=session.pk).update(
+                    checkin_revealed=True, checkin_frozen=True
+                )
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def latecomer() -> None:
+        locked.wait(30)
+        try:
+            answer = late.post(
+                "/doe-mee/sessie/checkin/", {"emotion": "worried"}, HTTP_HX_REQUEST="true"
+            )
+            outcome["text"] = answer.content.decode()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=facilitator), threading.Thread(target=latecomer)]
+    for thread in threads:
+        thread.start()
+    assert locked.wait(30)
+    waiting = False
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+            waiting = row is not None and row[0] > 0
+        if waiting:
+            break
+        threading.Event().wait(0.05)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert waiting
+    assert "so yours is not added" in outcome["text"]
+    assert CheckIn.objects.filter(session=session).count() == 5
 
 
 def test_reactions_wait_for_moderation_and_votes_are_one_per_phone(
@@ -384,6 +576,7 @@ def test_presenter_endpoints_are_404_for_another_school(
     for url in (
         f"{b}/{session.pk}/step/",
         f"{b}/{session.pk}/timer/",
+        f"{b}/{session.pk}/reveal/",
         f"{b}/{session.pk}/reactions/{reaction.pk}/",
         f"{b}/{session.pk}/reactions/{reaction.pk}/group/",
         f"{b}/{session.pk}/agreements/add/",
@@ -393,7 +586,7 @@ def test_presenter_endpoints_are_404_for_another_school(
     reaction.refresh_from_db()
     assert reaction.status == "pending" and reaction.group == ""
     session.refresh_from_db()
-    assert session.closed_at is None
+    assert session.closed_at is None and not session.checkin_revealed
 
 
 def test_close_ends_the_session_for_phones(

@@ -367,6 +367,16 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     InterviewNote.objects.create(interview=other, text="Over een collega")
     Topic.objects.create(school=school, text="Werkdruk", suggested_by=teacher)
     Reflection.objects.create(school=school, author=leader, text="Mijn eigen reflectie")
+    from nudges.models import Nudge, Rule
+
+    Nudge.objects.create(
+        rule=Rule.RESPONDENTS,
+        school=school,
+        recipient=teacher,
+        period="p",
+        target_id=round_.pk,
+        due_at=timezone.now(),
+    )
 
     staff = UserFactory.create(is_staff=True, is_superuser=True)
     admin = login(staff)
@@ -386,7 +396,9 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     assert "Over een collega" not in response.content.decode()
     assert "Mijn eigen reflectie" not in response.content.decode()
     assert data["memberships"][0]["school"] == school.name
-    # The invitation is listed, but not whether it was used: staff must not learn who answered.
+    # The invitation is listed, but not whether it was used, nor a reminder to finish (it
+    # exists only until one answers): the staff who export must not learn who answered.
+    assert all(n["rule"] != Rule.RESPONDENTS for n in data["nudges_to_me"])
     assert data["questionnaire_invitations"] == [
         {
             "school": school.name,

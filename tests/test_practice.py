@@ -323,7 +323,7 @@ def _phone(client_class: type[Client], code: str) -> Client:
 def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     client: Client, school: School, leader: User
 ) -> None:
-    session = _session(school)
+    session = _session(school, threshold=3)
     client.force_login(leader)
     base = f"/s/{school.slug}/practice/sessions/{session.pk}"
     phone = Client()
@@ -343,13 +343,35 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     one.post("/oefenen/sessie/antwoord/", {"text": "Dat het over één moment ging"})
     bad = two.post("/oefenen/sessie/antwoord/", {"text": ""}, HTTP_HX_REQUEST="true")
     assert "This field is required." in bad.content.decode()
+    # An answer does not appear the moment it is sent (that would tell whose it is): the
+    # beamer counts, and shows them all at once from the threshold on.
     live = client.get(f"{base}/live/").content.decode()
-    assert "Dat het over één moment ging" in live
+    assert "Dat het over één moment ging" not in live
+    assert "1 answer is in." in live and "The answers can be shown once there are 3." in live
+    client.post(f"{base}/reveal/")
+    assert "Dat het over één moment ging" not in client.get(f"{base}/live/").content.decode()
+    two.post("/oefenen/sessie/antwoord/", {"text": "Op tijd"})
+    three = _phone(Client, session.code)
+    three.post("/oefenen/sessie/antwoord/", {"text": "Vragen stellen"})
+    client.post(f"{base}/reveal/")
+    live = client.get(f"{base}/live/").content.decode()
+    for text in ("Dat het over één moment ging", "Op tijd", "Vragen stellen"):
+        assert text in live
     # The poll answers 304 while nothing changed.
     tag = client.get(f"{base}/live/")["ETag"]
     assert client.get(f"{base}/live/", HTTP_IF_NONE_MATCH=tag).status_code == 304
+    # A late answer is not added, and nothing on the beamer moves; what was typed is shown
+    # back to the phone, with the reason.
+    late = one.post("/oefenen/sessie/antwoord/", {"text": "Nog iets"}, HTTP_HX_REQUEST="true")
+    assert "so yours is not added" in late.content.decode()
+    assert "Nog iets" in late.content.decode()
+    assert 'name="text"' not in late.content.decode()
+    plain = two.post("/oefenen/sessie/antwoord/", {"text": "Nog iets anders"})
+    assert plain.status_code == 200 and "Nog iets anders" in plain.content.decode()
+    assert StepInput.objects.count() == 3
+    assert client.get(f"{base}/live/", HTTP_IF_NONE_MATCH=tag).status_code == 304
     # Hiding takes an answer off the beamer.
-    answer = StepInput.objects.get()
+    answer = StepInput.objects.get(text="Dat het over één moment ging")
     client.post(f"{base}/answers/{answer.pk}/hide/")
     assert "Dat het over één moment ging" not in client.get(f"{base}/live/").content.decode()
     # The timer pauses and runs again.
@@ -374,6 +396,39 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     assert "2 colleagues have answered" in client.get(f"{base}/live/").content.decode()
     client.post(f"{base}/close/")
     assert one.get("/oefenen/sessie/")["Location"] == "/oefenen/"
+
+
+def test_the_answers_wait_for_the_reveal_and_then_close_in_dutch(
+    client: Client, school: School, leader: User
+) -> None:
+    session = _session(school, threshold=3, started_at=timezone.now())
+    PracticeSession.objects.filter(pk=session.pk).update(current=1, paused=False)
+    client.force_login(leader)
+    client.cookies["django_language"] = "nl"
+    base = f"/s/{school.slug}/practice/sessions/{session.pk}"
+    phones = []
+    for text in ("Eerlijk", "Concreet"):
+        phone = Client()
+        assert phone.post("/oefenen/", {"code": session.code}).status_code == 302
+        sent = phone.post("/oefenen/sessie/antwoord/", {"text": text}, follow=True)
+        assert "De antwoorden komen samen op het scherm" in sent.content.decode()
+        phones.append(phone)
+    live = client.get(f"{base}/live/").content.decode()
+    assert "2 antwoorden binnen." in live
+    assert "De antwoorden kunnen getoond worden zodra het er 3 zijn." in live
+    assert "Eerlijk" not in live
+    phones[0].post("/oefenen/sessie/antwoord/", {"text": "Vriendelijk"})
+    live = client.get(f"{base}/live/").content.decode()
+    assert "Antwoorden tonen" in live and "latere antwoorden komen er niet meer bij" in live
+    client.post(f"{base}/reveal/")
+    live = client.get(f"{base}/live/").content.decode()
+    assert "Eerlijk" in live and "Vriendelijk" in live
+    page = phones[1].get("/oefenen/sessie/").content.decode()
+    assert "De antwoorden op deze vraag staan al op het scherm." in page
+    late = phones[1].post("/oefenen/sessie/antwoord/", {"text": "Te laat"})
+    assert "dus het jouwe komt er niet meer bij" in late.content.decode()
+    assert "Te laat" in late.content.decode()
+    assert StepInput.objects.count() == 3
 
 
 def test_a_wrong_code_is_refused_and_throttled(db: None, client: Client) -> None:

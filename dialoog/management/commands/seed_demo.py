@@ -232,7 +232,13 @@ class Command(BaseCommand):
             hour=15, minute=0, second=0, microsecond=0
         )
         session = FocusSession.objects.create(
-            round=latest, created_by=leader, title=f"Focusgroep {school.name}", closed_at=when
+            round=latest,
+            created_by=leader,
+            title=f"Focusgroep {school.name}",
+            closed_at=when,
+            # The check-in was shown to the room, so it is frozen as it was.
+            checkin_revealed=True,
+            checkin_frozen=True,
         )
         FocusSession.objects.filter(pk=session.pk).update(created_at=when)
         phases = [
