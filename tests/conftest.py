@@ -143,3 +143,15 @@ def _celery_eager(request: pytest.FixtureRequest) -> Iterator[None]:
     finally:
         app.conf.task_always_eager = False
         app.conf.task_eager_propagates = False
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per reason for the tests that skipped (on a machine without Chromium: the
+    browser tests, and nothing else may skip), instead of a line per test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"{count} tests skipped: {reason}", yellow=True)

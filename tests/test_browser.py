@@ -60,7 +60,7 @@ def _allow_sync_db_access_in_event_loop() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def browser(_allow_sync_db_access_in_event_loop: None, django_db_setup: None) -> Iterator[Browser]:
-    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM}")
+    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)")
     # Django keeps its connections in context variables (asgiref's Local). Starting
     # Playwright's sync API leaves this thread in another context, where `connections`
     # would hand out fresh connection objects: without the serialized catalogue that

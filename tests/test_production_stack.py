@@ -53,7 +53,7 @@ WAIT = 20_000
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM}")
+    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)")
     need(
         os.environ.get("DATABASE_URL", "").startswith("postgres"),
         "DATABASE_URL is not PostgreSQL",
