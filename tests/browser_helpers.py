@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_MISSING = f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

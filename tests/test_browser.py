@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from .browser_helpers import (
     CHROMIUM,
+    CHROMIUM_MISSING,
     DASHBOARD_PATH,
     DEMO_PASSWORD,
     LEADER_EMAIL,
@@ -60,7 +61,7 @@ def _allow_sync_db_access_in_event_loop() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def browser(_allow_sync_db_access_in_event_loop: None, django_db_setup: None) -> Iterator[Browser]:
-    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)")
+    need(os.path.exists(CHROMIUM), CHROMIUM_MISSING)
     # Django keeps its connections in context variables (asgiref's Local). Starting
     # Playwright's sync API leaves this thread in another context, where `connections`
     # would hand out fresh connection objects: without the serialized catalogue that

@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
 from .browser_helpers import (
     CHROMIUM,
+    CHROMIUM_MISSING,
     DASHBOARD_PATH,
     LEADER_EMAIL,
     add_agreement,
@@ -53,7 +54,7 @@ WAIT = 20_000
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    need(os.path.exists(CHROMIUM), f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)")
+    need(os.path.exists(CHROMIUM), CHROMIUM_MISSING)
     need(
         os.environ.get("DATABASE_URL", "").startswith("postgres"),
         "DATABASE_URL is not PostgreSQL",
