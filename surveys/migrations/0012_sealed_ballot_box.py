@@ -11,7 +11,9 @@ import importlib
 import uuid
 
 import django.db.models.deletion
+import django.utils.timezone
 from django.db import migrations, models
+from django.db.models.functions import Coalesce
 
 _0011 = importlib.import_module("surveys.migrations.0011_answer_references_checked_per_statement")
 
@@ -53,9 +55,24 @@ def mark_opened_boxes(apps, schema_editor):  # type: ignore[no-untyped-def]
     # opened, so no ballot can join them and they cannot be reopened.
     Round = apps.get_model("surveys", "Round")
     Response = apps.get_model("surveys", "Response")
+    Invitation = apps.get_model("surveys", "Invitation")
     Round.objects.filter(
         pk__in=Response.objects.values("round_id"), closes_at__isnull=False
     ).update(box_opened_at=models.F("closes_at"))
+    # The turnout leaders see from now on is counted every full hour; start from the count
+    # of this hour, so no page shows "fewer than N" for a round that had more.
+    now = django.utils.timezone.now()
+    answered = (
+        Invitation.objects.filter(round=models.OuterRef("pk"), done=True)
+        .order_by()
+        .values("round")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    Round.objects.filter(opens_at__lte=now).update(
+        turnout=Coalesce(models.Subquery(answered), 0),
+        turnout_at=now.replace(minute=0, second=0, microsecond=0),
+    )
 
 
 ANSWERS_BY_RESPONSE_AND_ITEM = """
