@@ -453,11 +453,16 @@ ANSWERED = _("%(n)s of %(invited)s answered")
 FEWER_THAN = _("fewer than %(n)s of %(invited)s answered")
 
 
-def turnout(round: Round, *, invited: int | None = None) -> Turnout:
+def turnout(round: Round, *, invited: int | None = None, gate: Gate | None = None) -> Turnout:
     """The turnout of ``round`` as the leader may see it; one count of its invitations unless
-    ``invited`` is given (a list annotates it)."""
+    ``invited`` is given (a list annotates it). Once the results are released (``gate``), the
+    final number of respondents they rest on, which no submit can move any more."""
     if invited is None:
         invited = Invitation.objects.filter(round=round).count()
+    if gate is not None and gate.released:
+        return Turnout(
+            invited=invited, answered=gate.respondents, threshold=round.threshold, as_of=None
+        )
     answered = round.turnout or 0
     return Turnout(
         invited=invited,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -111,6 +110,7 @@ def _round(school: School, pk: int) -> Round:
 def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
     round_ = _round(school, pk)
     now = timezone.now()
+    gate = round_gate(round_, now)
     return render(
         request,
         "surveys/round_detail.html",
@@ -118,16 +118,12 @@ def round_detail(request: HttpRequest, school: School, pk: int) -> HttpResponse:
             "school": school,
             "round": round_,
             "status": round_.status(now),
-            "turnout": turnout(round_),
+            "turnout": turnout(round_, gate=gate),
             "extend_form": ExtendForm(round=round_, now=now),
             "audience": round_.invitations.select_related("user").order_by("user__full_name"),
-            **_gate_only(round_, now),
+            "gate": gate,
         },
     )
-
-
-def _gate_only(round_: Round, now: datetime) -> dict[str, Any]:
-    return {"gate": round_gate(round_, now)}
 
 
 @school_view(lead=True)

@@ -435,7 +435,9 @@ def test_the_privacy_page_is_public_linked_and_in_both_languages(client: Client,
     dutch = client.get("/privacy/").content.decode()
     assert "Wat dialoog over jou bewaart" in dutch
     assert "nooit minder dan drie" in dutch
+    assert "versleuteld met een sleutel die niet in de database staat" in dutch
     client.cookies["django_language"] = "en"
     english = client.get("/privacy/").content.decode()
     assert "What dialoog keeps about you" in english
     assert "never fewer than three" in english
+    assert "encrypted with a key that is not in the database" in english

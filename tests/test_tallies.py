@@ -178,6 +178,9 @@ def test_a_leader_closing_a_round_has_it_counted_at_once(
     detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
     assert 'data-testid="results-link"' in detail
     assert Response.objects.filter(round=round_).count() == 5
+    # Released: the turnout is the final number the results rest on, not the hourly count.
+    assert 'data-testid="response-rate">5 van 5 geantwoord<' in detail
+    assert "Definitief" in detail
 
 
 def test_while_the_box_is_being_opened_the_round_says_so_and_looks_again(
