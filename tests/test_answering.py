@@ -31,6 +31,7 @@ from surveys.services import round_open
 
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import answer_everything, committed, fresh_token, open_round, write_draft
+from .waiting import another_connection_waits_for_a_lock
 
 
 @pytest.fixture
@@ -535,22 +536,12 @@ def _at_once(first_call: Any, second_call: Any) -> dict[str, str]:
     for thread in threads:
         thread.start()
     assert held.wait(30)
-    waiting = False
-    for _ in range(600):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            row = cursor.fetchone()
-            waiting = row is not None and row[0] > 0
-        if waiting:
-            break
-        threading.Event().wait(0.05)
-    release.set()
-    for thread in threads:
-        thread.join(30)
-    assert waiting, "the second call never waited for the first one's lock"
+    try:
+        another_connection_waits_for_a_lock()
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(30)
     return outcomes
 
 

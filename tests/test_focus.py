@@ -345,6 +345,7 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     from django.db import connection, transaction
 
     from .survey_helpers import restore_catalogue
+    from .waiting import another_connection_waits_for_a_lock
 
     restore_catalogue()
     round_ = released_round(school, team)
@@ -381,22 +382,12 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     for thread in threads:
         thread.start()
     assert locked.wait(30)
-    waiting = False
-    for _ in range(300):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            row = cursor.fetchone()
-            waiting = row is not None and row[0] > 0
-        if waiting:
-            break
-        threading.Event().wait(0.05)
-    release.set()
-    for thread in threads:
-        thread.join(30)
-    assert waiting
+    try:
+        another_connection_waits_for_a_lock()
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(30)
     assert "so yours is not added" in outcome["text"]
     assert CheckIn.objects.filter(session=session).count() == 5
 

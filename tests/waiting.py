@@ -35,3 +35,22 @@ def wait_for(
         time.sleep(interval)
     text = message() if callable(message) else message
     raise AssertionError(f"waited {timeout:g} s for: {text}")
+
+
+def another_connection_waits_for_a_lock() -> None:
+    """Return once some connection to the test database is waiting for a lock (the second of
+    two that a concurrency test runs at once); fail when none does."""
+    from django.db import connection
+
+    def waiting() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+        return row is not None and row[0] > 0
+
+    wait_for(
+        waiting, message="the second connection to wait for the first one's lock", interval=0.05
+    )
