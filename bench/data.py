@@ -269,6 +269,7 @@ def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
                     closes_at=now - timedelta(days=rng.randint(1, 29)),
                     threshold=5,
                     open_threshold=5,
+                    box_opened_at=now,  # written below as an opened ballot box leaves them
                 )
                 for school in built
             ),
@@ -312,8 +313,8 @@ def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
             # Every response answers every item: 1-5, now and then "don't know" (NULL).
             cursor.execute(
                 """
-                INSERT INTO surveys_answer (id, response_id, item_id, value)
-                SELECT gen_random_uuid(), resp.id, i.id,
+                INSERT INTO surveys_answer (response_id, item_id, value)
+                SELECT resp.id, i.id,
                        CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 5) END
                 FROM surveys_response resp
                 JOIN surveys_round r ON r.id = resp.round_id
@@ -324,7 +325,7 @@ def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
             )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    tally_closed(now=timezone.now())  # as the beat does ten minutes after each round closes
+    tally_closed(now=timezone.now())  # as the beat does after each round closes
     return _national_answers()
 
 
