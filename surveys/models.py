@@ -315,7 +315,8 @@ def frozen_content(version_id: int, fingerprint: str) -> tuple[list[Item], dict[
         if len(_FROZEN) > 64:
             _FROZEN.clear()
         _FROZEN[key] = (
-            list(Item.objects.filter(version_id=version_id)),
+            # With their themes: the steps of the questionnaire are the themes.
+            list(Item.objects.filter(version_id=version_id).select_related("theme")),
             {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version_id)},
         )
     return _FROZEN[key]

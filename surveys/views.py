@@ -30,8 +30,10 @@ from .models import (
     Invitation,
     Item,
     LeaderAnswer,
+    OpenQuestion,
     Round,
     SuggestionChoice,
+    frozen_content,
     sizes_of,
 )
 from .report import build as build_report
@@ -354,8 +356,17 @@ def _group(items: list[Item]) -> list[tuple[str, list[Item]]]:
     return list(groups.items())
 
 
+def _items(round_: Round) -> list[Item]:
+    # A version never changes: its statements and questions are read once per process.
+    return frozen_content(round_.version_id, round_.version.fingerprint)[0]
+
+
+def _questions(round_: Round) -> dict[str, OpenQuestion]:
+    return frozen_content(round_.version_id, round_.version.fingerprint)[1]
+
+
 def _steps(round_: Round) -> list[Step]:
-    items = list(round_.version.items.select_related("theme"))
+    items = _items(round_)
     steps = [
         Step(key=f"t{number}", title=title, items=group)
         for number, (title, group) in enumerate(_group(items), start=1)
@@ -495,7 +506,7 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
         "previous": keys[index - 1] if index > 0 else None,
         "answers": {int(k): v for k, v in given.scores.items()},
         "open_answers": {int(k): v for k, v in given.texts.items()},
-        "open_questions": list(round_.version.open_questions.all()),
+        "open_questions": list(_questions(round_).values()),
         "errors": errors,
         "scale": _scale(),
         "missing": missing,
@@ -510,9 +521,9 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
 def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, str]]:
     """Merge what was posted into the draft and seal it again, under a row lock so two quick
     saves from a phone cannot overwrite each other. Returns everything answered so far."""
-    items = list(round_.version.items.all())
+    items = _items(round_)
     values, errors = _read_values(data, items)
-    open_keys = {str(q.pk) for q in round_.version.open_questions.all()}
+    open_keys = set(_questions(round_))
     texts = {
         key.removeprefix("open-"): clean_text(value)
         for key, value in data.items()
