@@ -291,12 +291,13 @@ def main() -> int:
         )
         bare_p95 = mean(w.p95_ms for w in bares)
         ours_p95 = mean(w.p95_ms for w in dashboards)
+        # Built on every visit since the page cache went (issue 17 sets the target for that).
         figures.append(
             Figure(
-                "dashboard, 6 years of rounds: p95 latency",
+                "dashboard, 6 years of rounds, built on every visit: p95 latency",
                 f"{ours_p95:.1f} ms vs bare {bare_p95:.1f} ms = {ours_p95 / bare_p95:.1f}x",
-                "≤ 5x",
-                ours_p95 / bare_p95 <= 5
+                "≤ 25x",
+                ours_p95 / bare_p95 <= 25
                 and not any(w.errors or w.status_errors for w in dashboards),
             )
         )
