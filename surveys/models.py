@@ -570,15 +570,18 @@ class Draft(models.Model):
         draft.seal(answers, sizes_of(invitation.round.version))
         return draft
 
-    def answers(self) -> Answers:
+    def answers(self, *, texts: bool = True) -> Answers:
+        """What was answered so far. Without ``texts`` the open answers are left sealed (and
+        empty here): a step of statements does not need them, and they are the long part."""
         return Answers(
             scores=unseal(self.scores) if self.scores else {},
-            texts=unseal(self.texts) if self.texts else {},
+            texts=unseal(self.texts) if texts and self.texts else {},
         )
 
-    def seal(self, answers: Answers, sizes: Sizes) -> list[str]:
-        """Seal what changed of ``answers`` into the fields; returns their names."""
-        current = self.answers()
+    def seal(self, answers: Answers, sizes: Sizes, *, before: Answers | None = None) -> list[str]:
+        """Seal what changed of ``answers`` (against ``before``, what the fields held, read
+        again when not given) into the fields; returns their names."""
+        current = self.answers() if before is None else before
         changed = []
         if answers.scores != current.scores or not self.scores:
             self.scores = seal(answers.scores, sizes.scores)

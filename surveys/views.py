@@ -483,7 +483,8 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     index = keys.index(step)
     current = steps[index]
     draft, _created = Draft.objects.get_or_create(invitation=invitation)
-    given = draft.answers()
+    # The open answers are shown on their own step and in the review only.
+    given = draft.answers(texts=current.key in ("open", "review"))
     errors: dict[int, str] = {}
     if request.method == "POST":
         given, errors = _save(draft, request.POST, round_)
@@ -531,10 +532,11 @@ def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, st
     }
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        answers = locked.answers()
+        before = locked.answers()
+        answers = Answers(scores={**before.scores}, texts={**before.texts})
         answers.scores.update({str(pk): value for pk, value in values.items()})
         answers.texts.update(texts)
-        changed = locked.seal(answers, sizes_of(round_.version))
+        changed = locked.seal(answers, sizes_of(round_.version), before=before)
         if changed:
             locked.save(update_fields=changed)
     return answers, errors

@@ -4,8 +4,8 @@ from datetime import datetime
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from surveys.models import Item, Round
 
@@ -32,22 +32,24 @@ def answer_item(
     """One statement with its answer scale, as a fieldset of radio buttons (the questionnaire
     and the leader's own view). ``values`` (or the context's ``values``) holds what was chosen
     by item id, ``errors`` and ``scale`` come from the context. Built here rather than in a
-    template: a step page shows some forty of these, and the template's variable lookups and
-    escaping were most of its cost (bench/RESULTS.md)."""
+    template: a step page shows a theme's statements with six choices each, and the template's
+    variable lookups and escaping were most of its cost (bench/RESULTS.md). Ids and values are
+    whole numbers; the labels and the statement are escaped, the labels once per page."""
     chosen = (context.get("values") if values is None else values) or {}
     error = (context.get("errors") or {}).get(item.pk)
     value = chosen.get(item.pk)
-    pk = str(item.pk)
-    options = format_html_join(
-        "",
-        '\n      <input class="btn-check" type="radio" name="item-{0}" id="item-{0}-{1}" '
-        'value="{1}"{2}>\n      <label class="btn btn-outline-primary{3}" '
-        'for="item-{0}-{1}">{4}</label>',
-        (
-            (pk, str(number), " checked" if value == number else "", dont_know, label)
+    labels = context.render_context.get(_SCALE)
+    if labels is None:
+        labels = context.render_context[_SCALE] = [
+            (int(number), " dont-know" if number == 0 else "", conditional_escape(label))
             for number, label in context["scale"]
-            for dont_know in (" dont-know" if number == 0 else "",)
-        ),
+        ]
+    pk = int(item.pk)
+    options = "".join(
+        f'\n      <input class="btn-check" type="radio" name="item-{pk}" id="item-{pk}-{number}" '
+        f'value="{number}"{" checked" if value == number else ""}>\n      <label class="btn '
+        f'btn-outline-primary{dont_know}" for="item-{pk}-{number}">{label}</label>'
+        for number, dont_know, label in labels
     )
     if error:
         return format_html(
@@ -58,7 +60,7 @@ def answer_item(
             pk,
             text,
             error,
-            options,
+            mark_safe(options),  # noqa: S308 (whole numbers and escaped labels only)
         )
     return format_html(
         '<fieldset class="card card-body mb-3" id="item-{0}">\n  <legend class="fs-6 '
@@ -66,5 +68,8 @@ def answer_item(
         "</fieldset>",
         pk,
         text,
-        options,
+        mark_safe(options),  # noqa: S308 (whole numbers and escaped labels only)
     )
+
+
+_SCALE = "survey_tags.answer_item.scale"
