@@ -1,6 +1,6 @@
 """Django's Redis cache backend, keeping one Redis client per connection pool. Django makes a
 new ``redis.Redis`` on every call, and each one builds its table of some 170 response
-callbacks: about 5% of a page served from the page cache (a session read, a page read)."""
+callbacks: a noticeable part of a cheap request that reads its session from Redis."""
 
 from __future__ import annotations
 

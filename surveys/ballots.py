@@ -60,12 +60,12 @@ _shuffler = random.SystemRandom()
 
 
 def box_ready_to_open(round_: Round, now: datetime) -> bool:
-    """Seal the box of a closed round for good and say whether its ballots are to be opened:
-    under the round's row lock (a claim waits for it, and refuses once the box is open), the
-    box opens when at least the threshold of ballots waits; below that it stays shut and the
-    round counts as not released (it can still be extended, and its ballots wait for the next
-    close). Returns True when ballots are to be opened, also for a box that a stopped run
-    began to open."""
+    """Say whether the ballots of a closed round are to be opened, and if so mark its box
+    opened: under the round's row lock (a claim waits for it, and refuses once the box is
+    open), the box opens when at least the threshold of ballots waits. Below that it stays
+    shut (``retention._tally`` marks the round counted and not released; it can still be
+    extended, and its ballots wait for the next close). Also True for a box that a stopped
+    run began to open."""
     with transaction.atomic():
         locked = Round.objects.select_for_update().filter(pk=round_.pk).first()
         if locked is None or not locked.is_closed(now) or locked.is_purged:

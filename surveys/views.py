@@ -468,7 +468,7 @@ def answer_start(request: HttpRequest) -> HttpResponse:
     draft = _draft_of(invitation)
     steps = _steps(invitation.round)
     # Resume at the first step with an unanswered statement.
-    saved = draft.answers().scores if draft else {}
+    saved = draft.answers(texts=False).scores if draft else {}
     for step in steps:
         if any(str(item.pk) not in saved for item in step.items):
             return redirect("surveys:answer_step", step=step.key)

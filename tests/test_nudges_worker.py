@@ -7,7 +7,6 @@ submit still succeeds and the reminder goes out once the broker is back."""
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -26,6 +25,7 @@ from surveys.services import round_open
 from .celery_workers import Workers
 from .mail_backends import SLOW_SEND_STARTED
 from .nudge_helpers import broker, build_school
+from .production_stack import free_port
 from .survey_helpers import answer_everything, default_template, fresh_token, restore_catalogue
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -130,19 +130,13 @@ def test_a_worker_killed_mid_send_leaves_the_email_sent_exactly_once(workers: Wo
     assert _delivery(nudge) == Nudge.Delivery.SENT, workers.output()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_with_the_broker_down_a_submit_succeeds_and_the_reminder_follows(
     tmp_path: Path, workers: Workers
 ) -> None:
     restore_catalogue()
     # The broker is down: nothing answers where this process sends its tasks. (The same on
     # every machine, whichever broker the workers use once it is back.)
-    down = f"redis://127.0.0.1:{_free_port()}/0"
+    down = f"redis://127.0.0.1:{free_port()}/0"
     with broker(down):
         school, _, (quick, slow) = build_school("OBS Stroomuitval", teachers=2)
         now = timezone.now()

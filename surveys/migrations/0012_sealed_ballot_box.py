@@ -30,13 +30,15 @@ def _sizes(apps, version_id):  # type: ignore[no-untyped-def]
 
 
 def seal_drafts(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from surveys.sealing import seal
+    from surveys.sealing import clean_text, seal
 
     Draft = apps.get_model("surveys", "Draft")
     for draft in Draft.objects.select_related("invitation__round"):
         sizes = _sizes(apps, draft.invitation.round.version_id)
         draft.scores = seal(draft.answers, sizes.scores)
-        draft.texts = seal(draft.open_answers, sizes.texts)
+        # As a save would keep them now: the fixed length allows for nothing else.
+        texts = {key: clean_text(str(text)) for key, text in draft.open_answers.items()}
+        draft.texts = seal(texts, sizes.texts)
         draft.save(update_fields=["scores", "texts"])
 
 
