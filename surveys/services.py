@@ -65,7 +65,7 @@ def round_open(
 
 def invitation_for_token(token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("round", "round__school", "round__version")
+        Invitation.objects.select_related("round", "round__school", "round__version", "draft")
         .filter(token_hash=hash_token(token))
         .first()
     )

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -440,7 +441,7 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
         return _stop(request, "closed")
     request.session.cycle_key()
     request.session[SESSION_KEY] = invitation.pk
-    return redirect("surveys:answer")
+    return _resume(invitation)
 
 
 @school_view(lead=False)
@@ -459,20 +460,30 @@ def answer_as_member(request: AuthedRequest, school: School, pk: int) -> HttpRes
     return redirect("surveys:answer")
 
 
+def _resume(invitation: Invitation) -> HttpResponse:
+    """To the first step with an unanswered statement (the open answers once every statement
+    has one; the review once those were seen)."""
+    draft = _draft_of(invitation)
+    saved = draft.answers(texts=False).scores if draft else {}
+    for step in _steps(invitation.round):
+        if any(str(item.pk) not in saved for item in step.items):
+            return redirect("surveys:answer_step", step=step.key)
+    return redirect("surveys:answer_step", step="open" if not draft else "review")
+
+
 @never_cache
 @require_GET
 def answer_start(request: HttpRequest) -> HttpResponse:
     invitation = _answering(request)
     if invitation is None:
         return _stop(request, "no_session", status=403)
-    draft = _draft_of(invitation)
-    steps = _steps(invitation.round)
-    # Resume at the first step with an unanswered statement.
-    saved = draft.answers(texts=False).scores if draft else {}
-    for step in steps:
-        if any(str(item.pk) not in saved for item in step.items):
-            return redirect("surveys:answer_step", step=step.key)
-    return redirect("surveys:answer_step", step="open" if not draft else "review")
+    return _resume(invitation)
+
+
+# How long a tap may wait on the phone before the page's script sends it with the taps that
+# came after it (static/js/answer.js reads it from the form). One save per few taps instead of
+# one per tap; "Next", "Back" and hiding the page send whatever waits at once.
+SAVE_WITHIN_SECONDS = 12
 
 
 @never_cache
@@ -482,53 +493,77 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     if invitation is None:
         return _stop(request, "no_session", status=403)
     round_ = invitation.round
-    now = timezone.now()
     if invitation.done:
         return _stop(request, "done")
-    if not round_.is_open(now):
+    if not round_.is_open(timezone.now()):
         return _stop(request, "closed")
     steps = _steps(round_)
     keys = [s.key for s in steps]
     if step not in keys:
         return redirect("surveys:answer")
     index = keys.index(step)
-    current = steps[index]
     draft = _draft_of(invitation)
-    # The open answers are shown on their own step and in the review only.
-    given = draft.answers(texts=current.key in ("open", "review")) if draft else Answers()
-    errors: dict[int, str] = {}
-    if request.method == "POST":
-        if draft is None:
-            draft, _created = Draft.objects.get_or_create(invitation=invitation)
-        given, errors = _save(draft, request.POST, round_)
-        # An htmx autosave only wants to hear whether it was saved.
-        if not errors and not request.htmx:  # type: ignore[attr-defined]
-            target = request.POST.get("go", "next")
-            if target == "back" and index > 0:
-                return redirect("surveys:answer_step", step=keys[index - 1])
-            if index + 1 < len(keys):
-                return redirect("surveys:answer_step", step=keys[index + 1])
+    if request.method == "GET":
+        # The open answers are shown on their own step and in the review only.
+        texts = steps[index].key in ("open", "review")
+        given = draft.answers(texts=texts) if draft else Answers()
+        return _step_page(request, invitation, steps, index, given, {})
+    if draft is None:
+        draft, _created = Draft.objects.get_or_create(invitation=invitation)
+    given, errors = _save(draft, request.POST, round_)
+    go = request.POST.get("go", "next")
+    if go == "save" or (request.htmx and "go" not in request.POST):  # type: ignore[attr-defined]
+        # The script's batch of taps (or its last one, sent as the page is hidden): the page
+        # only wants to hear whether they were saved.
+        return render(request, "surveys/answer.html#save-status", {"errors": errors, "saved": True})
+    if not errors:
+        index = max(index - 1, 0) if go == "back" else min(index + 1, len(keys) - 1)
+        if not request.htmx:  # type: ignore[attr-defined]
+            return redirect("surveys:answer_step", step=keys[index])
+    response = _step_page(request, invitation, steps, index, given, errors)
+    if request.htmx:  # type: ignore[attr-defined]
+        # The script posted "Next" or "Back" and gets the step it goes to in the same
+        # response (one request instead of a post and a redirected get); the address bar
+        # follows, so a reload or a resume lands on this step.
+        response["HX-Push-Url"] = reverse("surveys:answer_step", args=[keys[index]])
+    return response
+
+
+def _step_page(
+    request: HttpRequest,
+    invitation: Invitation,
+    steps: list[Step],
+    index: int,
+    given: Answers,
+    errors: dict[int, str],
+) -> HttpResponse:
+    round_ = invitation.round
+    current = steps[index]
     all_items = [item for s in steps for item in s.items]
-    missing = given.missing(all_items)
+    scale = _scale()
+    review = current.key == "review"
+    texts = current.key in ("open", "review")
     context = {
         "round": round_,
-        "steps": steps,
         "step": current,
         "number": index + 1,
         "total": len(steps),
         "percent": round(100 * (index + 1) / len(steps)),
-        "previous": keys[index - 1] if index > 0 else None,
+        "previous": steps[index - 1].key if index > 0 else None,
         "answers": {int(k): v for k, v in given.scores.items()},
         "open_answers": {int(k): v for k, v in given.texts.items()},
-        "open_questions": list(_questions(round_).values()),
+        "open_questions": list(_questions(round_).values()) if texts else [],
         "errors": errors,
-        "scale": _scale(),
-        "missing": missing,
-        "all_items": all_items,
-        "labels": dict(_scale()),
+        "missing": given.missing(all_items) if review else [],
+        "all_items": all_items if review else [],
+        "scale": scale,
+        "labels": dict(scale),
+        "save_within": SAVE_WITHIN_SECONDS,
+        # Where the script keeps taps not yet sent (sessionStorage): one place per invitation,
+        # named so that it tells nobody which invitation, so that on a shared tablet one
+        # teacher's waiting taps can never be sent into another's questionnaire.
+        "pending_key": salted_hmac("surveys.answer.pending", str(invitation.pk)).hexdigest()[:20],
     }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "surveys/answer.html#save-status", context)
     return render(request, "surveys/answer.html", context)
 
 

@@ -35,6 +35,9 @@ TEACHER_PATH = "/s/de-regenboog/me/"
 # strings; the login button is the one string we match, in either language.
 LOGIN_BUTTON = re.compile(r"^\s*(Inloggen|Log in)\s*$")
 SAVED = re.compile("Opgeslagen|Saved")
+# What the questionnaire's status line says once a tap is kept on the device, until its batch
+# is saved (static/js/answer.js).
+KEPT = re.compile("Bewaard op dit apparaat|Kept on this device|Opgeslagen|Saved")
 
 
 def launch_chromium(playwright: Playwright, *extra_args: str) -> Browser:
@@ -56,14 +59,14 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def answer_step(page: Page, value: int = 4) -> None:
-    """Tap one answer per statement on the current questionnaire step and wait for the
-    autosave."""
+    """Tap one answer per statement on the current questionnaire step; the page keeps them
+    (and sends them within seconds, or with "Next")."""
     # htmx binds its listeners on DOMContentLoaded; the URL may change before that.
     page.wait_for_load_state("load")
     labels = page.locator(f"fieldset label[for$='-{value}']")
     for index in range(labels.count()):
         labels.nth(index).click()
-    expect(page.locator("#save-status")).to_contain_text(SAVED, timeout=15_000)
+    expect(page.locator("#save-status")).to_contain_text(KEPT)
 
 
 def step_to(page: Page, kind: str, total: int, timeout: int = 15_000) -> None:
@@ -119,8 +122,26 @@ def answer_questionnaire(page: Page, *, value: int, next_steps: tuple[str, ...],
         expect(page).to_have_url(re.compile(rf"/vragenlijst/{following}/$"))
     page.wait_for_load_state("load")
     page.locator("textarea").first.fill(text)
-    expect(page.locator("#save-status")).to_contain_text(SAVED, timeout=15_000)
+    expect(page.locator("#save-status")).to_contain_text(KEPT)
     page.get_by_test_id("next").click()
     expect(page).to_have_url(re.compile(r"/vragenlijst/review/$"))
     page.get_by_test_id("submit").click()
     expect(page.get_by_test_id("copy")).to_contain_text(text)
+
+
+def renderers(browser: Browser) -> set[int]:
+    """The process ids of the browser's renderers (one per site and tab, roughly)."""
+    info = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
+    return {p["id"] for p in info["processInfo"] if p["type"] == "renderer"}
+
+
+def kill_renderers(page: Page, pids: set[int]) -> None:
+    """Kill a tab as a dying phone would: its renderer gets SIGKILL, so no unload handler,
+    pagehide or beacon runs. ``pids`` must include the tab's renderer (Playwright then
+    reports the crash, which is waited for)."""
+    import os
+    import signal
+
+    with page.expect_event("crash"):
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)

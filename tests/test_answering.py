@@ -58,10 +58,10 @@ def test_the_link_becomes_a_session_and_the_token_leaves_the_address(
 ) -> None:
     token = fresh_token(invitation)
     response = client.get(f"/i/{token}/")
-    assert response["Location"] == "/vragenlijst/"
+    # Straight to the step to answer: no stop on the way.
+    assert response["Location"] == "/vragenlijst/t1/"
     assert token not in response["Location"]
-    step = client.get("/vragenlijst/")
-    assert step["Location"] == "/vragenlijst/t1/"
+    assert client.get("/vragenlijst/")["Location"] == "/vragenlijst/t1/"
     page = client.get("/vragenlijst/t1/").content.decode()
     assert "Stap 1 van" in page
     assert token not in page
@@ -88,6 +88,45 @@ def test_each_answer_is_saved_as_it_is_given(answering: Client, round_: Round) -
     assert response.status_code == 200
     assert "Opgeslagen" in response.content.decode()
     assert Draft.objects.get().answers().scores == {str(item.pk): 2}
+
+
+def test_a_batch_of_taps_is_saved_in_one_request(answering: Client, round_: Round) -> None:
+    items = list(Item.objects.filter(version=round_.version, theme__number=1)[:3])
+    data = {f"item-{item.pk}": "4" for item in items} | {"go": "save"}
+    response = answering.post("/vragenlijst/t1/", data)  # as sendBeacon sends it: no htmx
+    assert response.status_code == 200
+    assert "Opgeslagen" in response.content.decode()
+    assert Draft.objects.get().answers().scores == {str(item.pk): 4 for item in items}
+
+
+def test_a_batch_with_a_tampered_tap_says_it_was_not_saved(
+    answering: Client, round_: Round
+) -> None:
+    item = Item.objects.filter(version=round_.version, theme__number=1).first()
+    assert item is not None
+    response = answering.post(
+        "/vragenlijst/t1/", {f"item-{item.pk}": "9", "go": "save"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Niet opgeslagen" in response.content.decode()
+    assert Draft.objects.get().answers().scores == {}
+
+
+def test_next_from_the_page_script_answers_with_the_next_step(
+    answering: Client, round_: Round
+) -> None:
+    item = Item.objects.filter(version=round_.version, theme__number=1).first()
+    assert item is not None
+    response = answering.post(
+        "/vragenlijst/t1/", {f"item-{item.pk}": "5", "go": "next"}, HTTP_HX_REQUEST="true"
+    )
+    # One request instead of a post and a redirected get; the address bar follows.
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/vragenlijst/t2/"
+    assert "Stap 2 van" in response.content.decode()
+    back = answering.post("/vragenlijst/t2/", {"go": "back"}, HTTP_HX_REQUEST="true")
+    assert back["HX-Push-Url"] == "/vragenlijst/t1/"
+    assert f'id="item-{item.pk}-5" value="5" checked' in back.content.decode()
+    assert Draft.objects.get().answers().scores == {str(item.pk): 5}
 
 
 def test_tampered_values_and_unknown_items_are_refused(answering: Client, round_: Round) -> None:
@@ -247,10 +286,13 @@ def test_submitting_forty_answers_costs_a_fixed_number_of_queries(
     assert len(item_ids) == 40
     question = version.open_questions.first()
     assert question is not None
-    write_draft(invitation, {str(pk): 3 for pk in item_ids}, {str(question.pk): "Meer tijd."})
     from surveys import models as survey_models
     from surveys import services
 
+    # Opening the link read the version's statements before this test added some (a frozen
+    # version never changes outside a test).
+    survey_models._FROZEN.clear()
+    write_draft(invitation, {str(pk): 3 for pk in item_ids}, {str(question.pk): "Meer tijd."})
     survey_models._FROZEN.clear()
     # In one transaction (here a savepoint and its release, as the test runs in a
     # transaction): lock the round and read the invitation, claim the invitation, read the

@@ -29,8 +29,10 @@ from .browser_helpers import (
     TEACHER_PATH,
     answer_questionnaire,
     answer_step,
+    kill_renderers,
     launch_chromium,
     log_in,
+    renderers,
     screenshot,
 )
 from .conftest import need
@@ -323,6 +325,74 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         screenshot(page, "round-leader")
     finally:
         leader.close()
+
+
+def test_taps_kept_by_a_phone_that_dies_are_there_on_another_device(
+    browser: Browser, demo: str
+) -> None:
+    """The page keeps each tap and sends a batch of them within seconds by itself; then the
+    phone dies (the page is killed: no unload, no last beacon). Opened with the same link on a
+    laptop, the questionnaire shows the taps."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dialoog.models import School
+    from surveys.models import Invitation, QuestionnaireTemplate
+    from surveys.services import round_open
+    from surveys.views import SAVE_WITHIN_SECONDS
+
+    now = timezone.now()
+    round_ = round_open(
+        school=School.objects.get(slug="de-regenboog"),
+        team=None,
+        template=QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk")[0],
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=7),
+        threshold=5,
+        open_threshold=5,
+        created_by=None,
+        now=now,
+    )
+    invitation = Invitation.objects.get(round=round_, user__email=TEACHER_EMAIL)
+    token = invitation.new_token()
+    invitation.save(update_fields=["token_hash"])
+
+    phone = browser.new_context(
+        locale="nl-NL", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    laptop = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    try:
+        page = phone.new_page()
+        saves: list[str] = []
+        page.on("request", lambda r: saves.append(r.url) if r.method == "POST" else None)
+        page.clock.install()
+        page.goto(f"{demo}/i/{token}/")
+        expect(page).to_have_url(re.compile(r"/vragenlijst/t1/$"))
+        page.wait_for_load_state("load")
+        labels = page.locator("fieldset label[for$='-2']")
+        tapped = [labels.nth(i).get_attribute("for") for i in range(3)]
+        for i in range(3):
+            labels.nth(i).click()
+        expect(page.locator("#save-status")).to_contain_text("Bewaard op dit apparaat")
+        assert saves == []  # kept on the phone, not yet sent: one save for several taps
+
+        page.clock.fast_forward(SAVE_WITHIN_SECONDS * 1000)
+        expect(page.locator("#save-status")).to_contain_text("Opgeslagen")
+        assert len(saves) == 1
+        # The phone dies: the renderer is killed, nothing more leaves it.
+        # The laptop has no page yet: every renderer running now is the phone's (or a spare).
+        kill_renderers(page, renderers(browser))
+
+        other = laptop.new_page()
+        other.goto(f"{demo}/i/{token}/")
+        expect(other).to_have_url(re.compile(r"/vragenlijst/t1/$"))
+        for field in tapped:
+            expect(other.locator(f"#{field}")).to_be_checked()
+        expect(other.locator("input[type=radio]:checked")).to_have_count(3)
+    finally:
+        phone.close()
+        laptop.close()
 
 
 def test_leader_reads_a_signal_chooses_a_suggestion_and_records_an_interview_the_teacher_reads(
