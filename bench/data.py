@@ -180,6 +180,33 @@ def phone_in(focus: FocusSession) -> str:
     return session_cookie({FOCUS_SESSION_KEY: focus.pk})
 
 
+def _open_round(school: School) -> Round:
+    now = timezone.now()
+    return round_open(
+        school=school,
+        team=None,
+        template=questionnaire_of_40(),
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=14),
+        threshold=5,
+        open_threshold=5,
+        created_by=None,
+        now=now - timedelta(days=1),  # as if planned earlier: no e-mails are queued now
+    )
+
+
+def invited(prefix: str, n: int) -> list[str]:
+    """``n`` teachers of one school invited to an open round of the 40-item questionnaire,
+    nothing answered yet: the tokens of their e-mailed links."""
+    with transaction.atomic():
+        school = School.objects.create(name=f"Basisschool {prefix}", slug=prefix, region="noord")
+        _teachers(school, n, prefix)
+        invitations = list(Invitation.objects.filter(round=_open_round(school)))
+        tokens = [invitation.new_token() for invitation in invitations]
+        Invitation.objects.bulk_update(invitations, ["token_hash"], batch_size=2000)
+    return tokens
+
+
 def ready_to_submit(prefix: str, n: int) -> list[str]:
     """``n`` teachers of one school, each with a complete draft of the 40-item questionnaire
     in an open round and a session that holds their invitation: one submit each."""
@@ -187,17 +214,7 @@ def ready_to_submit(prefix: str, n: int) -> list[str]:
         school = School.objects.create(name=f"Basisschool {prefix}", slug=prefix, region="noord")
         _teachers(school, n, prefix)
         now = timezone.now()
-        round_ = round_open(
-            school=school,
-            team=None,
-            template=questionnaire_of_40(),
-            opens_at=now - timedelta(minutes=1),
-            closes_at=now + timedelta(days=14),
-            threshold=5,
-            open_threshold=5,
-            created_by=None,
-            now=now - timedelta(days=1),  # as if planned earlier: no e-mails are queued now
-        )
+        round_ = _open_round(school)
         item_ids = list(round_.version.items.values_list("pk", flat=True))
         assert len(item_ids) == ITEMS
         rng = random.Random(7)

@@ -86,19 +86,21 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes], path: str = "/healthz", seconds: float = 60
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode} before it was healthy")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{url}/healthz did not answer 200 within {seconds:.0f}s")
+    raise RuntimeError(f"{url}{path} did not answer 200 within {seconds:.0f}s")
 
 
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
@@ -120,23 +122,32 @@ def running(
     log_dir: Path,
     worker: bool = True,
     access_log: bool = False,
+    app: str = "dialoog.wsgi:application",
+    workers: int = WEB_WORKERS,
+    python: str = sys.executable,
+    config: Path | None = None,
+    health: str = "/healthz",
 ) -> Iterator[Stack]:
     """gunicorn (and a Celery worker) until the block ends; both are stopped by their pid.
-    Assumes migrate and collectstatic have run against ``env``'s database."""
+    Assumes migrate and collectstatic have run against ``env``'s database. The benchmarks
+    also serve the stock yardstick and the peer with it (``app``, ``python``), all with the
+    same ``config`` and number of ``workers``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     logs = {"web": log_dir / "gunicorn.log"}
     if worker:
         logs["worker"] = log_dir / "celery.log"
     command = [
-        sys.executable,
+        python,
         "-m",
         "gunicorn",
-        "dialoog.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(WEB_WORKERS),
+        str(workers),
     ]
+    if config is not None:
+        command += ["--config", str(config)]
     if access_log:
         command += ["--access-logfile", "-"]
     web_log = logs["web"].open("wb")
@@ -165,7 +176,7 @@ def running(
                 stderr=subprocess.STDOUT,
             )
         base_url = f"http://127.0.0.1:{port}"
-        _wait_healthy(base_url, web)
+        _wait_healthy(base_url, web, health)
         yield Stack(base_url=base_url, web=web, worker=celery, logs=logs)
     finally:
         _stop(web)

@@ -129,6 +129,23 @@ def test_next_from_the_page_script_answers_with_the_next_step(
     assert Draft.objects.get().answers().scores == {str(item.pk): 5}
 
 
+def test_a_step_page_and_a_batch_cost_a_fixed_number_of_queries(
+    answering: Client, round_: Round, django_assert_num_queries: Any
+) -> None:
+    items = list(Item.objects.filter(version=round_.version, theme__number=1)[:3])
+    answering.post("/vragenlijst/t1/", {f"item-{items[0].pk}": "2", "go": "save"})
+    # The invitation with its round, version, school and draft, in one statement.
+    with django_assert_num_queries(1):
+        page = answering.get("/vragenlijst/t2/")
+    assert page.status_code == 200
+    # Read, then lock the draft, merge and seal, write, in a transaction (savepoint here).
+    with django_assert_num_queries(5):
+        answering.post(
+            "/vragenlijst/t1/", {f"item-{item.pk}": "4" for item in items} | {"go": "save"}
+        )
+    assert Draft.objects.get().answers().scores == {str(item.pk): 4 for item in items}
+
+
 def test_tampered_values_and_unknown_items_are_refused(answering: Client, round_: Round) -> None:
     item = Item.objects.filter(version=round_.version).first()
     assert item is not None
