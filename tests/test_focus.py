@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
@@ -520,6 +521,34 @@ def test_phone_poll_answers_304_when_unchanged_without_touching_the_database(
     FocusSession.objects.filter(pk=session.pk).update(closed_at=timezone.now())
     session.bump()
     assert c.get("/doe-mee/sessie/live/")["Location"] == "/doe-mee/"
+
+
+def test_an_unchanged_phone_poll_is_a_bare_304_that_keeps_its_headers(
+    session: FocusSession, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poll reads the phone's session (from Redis) and nothing else: no query, the
+    session is not written again, and the 304 still carries the ETag, the security headers
+    and the Vary and language headers a cache needs."""
+    monkeypatch.setattr(live, "LIVE_STATE_SECONDS", 600)
+    c = phone(session.code)
+    first = c.get("/doe-mee/sessie/live/", HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    mine = Session.objects.filter(session_key=c.cookies["sessionid"].value)
+    saved = mine.get().session_data
+    with django_assert_num_queries(0):
+        poll = c.get(
+            "/doe-mee/sessie/live/", HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=first["ETag"]
+        )
+    assert poll.status_code == 304 and poll.content == b""
+    assert poll["ETag"] == first["ETag"] == f'"{session.version}-en"'
+    assert poll["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in poll["Content-Security-Policy"]
+    assert poll["X-Frame-Options"] == "DENY"
+    assert poll["X-Content-Type-Options"] == "nosniff"
+    assert poll["Referrer-Policy"] == "same-origin"
+    assert "Cookie" in poll["Vary"] and poll["Content-Language"] == "en"
+    assert "sessionid" not in poll.cookies and "messages" not in poll.cookies
+    assert mine.get().session_data == saved
 
 
 def test_without_redis_phones_and_leaders_carry_on_from_the_database(
