@@ -112,7 +112,7 @@ class MessageMiddleware(DjangoMessageMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         store = getattr(request, "_messages", None)
-        if isinstance(store, SimpleLazyObject) and store._wrapped is empty:
+        if isinstance(store, SimpleLazyObject) and store._wrapped is empty:  # type: ignore[attr-defined]
             return response
         return super().process_response(request, response)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from csp.decorators import csp_update
@@ -58,14 +59,13 @@ def test_the_csp_built_once_is_django_csps_own_and_a_view_can_still_change_it(db
     def with_nonce(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(request.csp_nonce))  # type: ignore[attr-defined]
 
-    factory = RequestFactory()
-    assert (
-        ContentSecurityPolicyMiddleware(plain)(factory.get("/"))["Content-Security-Policy"]
-        == build_policy()
-    )
-    header = ContentSecurityPolicyMiddleware(own)(factory.get("/"))["Content-Security-Policy"]
+    def through(view: Callable[[HttpRequest], object]) -> HttpResponse:
+        return answered(ContentSecurityPolicyMiddleware(view), RequestFactory().get("/"))  # type: ignore[arg-type]
+
+    assert through(plain)["Content-Security-Policy"] == build_policy()
+    header = through(own)["Content-Security-Policy"]
     assert "https://tiles.example" in header and "frame-ancestors 'none'" in header
-    response = ContentSecurityPolicyMiddleware(with_nonce)(factory.get("/"))
+    response = through(with_nonce)
     assert f"'nonce-{response.content.decode()}'" not in build_policy()
     assert response["Content-Security-Policy"] == build_policy(nonce=response.content.decode())
 
@@ -77,7 +77,7 @@ def test_a_message_waits_through_requests_that_do_not_read_it() -> None:
     def request(cookies: dict[str, str]) -> HttpRequest:
         made = RequestFactory().get("/")
         made.COOKIES.update(cookies)
-        made.session = SessionStore()  # type: ignore[attr-defined]
+        made.session = SessionStore()
         return made
 
     def adds(request: HttpRequest) -> HttpResponse:
@@ -87,8 +87,14 @@ def test_a_message_waits_through_requests_that_do_not_read_it() -> None:
     def reads(request: HttpRequest) -> HttpResponse:
         return HttpResponse(" ".join(str(m) for m in messages.get_messages(request)))
 
-    added = MessageMiddleware(adds)(request({}))
+    added = answered(MessageMiddleware(adds), request({}))
     cookie = {"messages": added.cookies["messages"].value}
-    untouched = MessageMiddleware(lambda r: HttpResponse())(request(cookie))
+    untouched = answered(MessageMiddleware(lambda r: HttpResponse()), request(cookie))
     assert "messages" not in untouched.cookies
-    assert MessageMiddleware(reads)(request(cookie)).content == b"Opgeslagen."
+    assert answered(MessageMiddleware(reads), request(cookie)).content == b"Opgeslagen."
+
+
+def answered(middleware: Callable[[HttpRequest], object], request: HttpRequest) -> HttpResponse:
+    response = middleware(request)
+    assert isinstance(response, HttpResponse)
+    return response
