@@ -5,6 +5,7 @@ with 304s, and tenancy."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dialoog import live
+from dialoog.cache import RedisCache
 from dialoog.models import School, Team, User
 from surveys.focus_models import (
     CODE_ALPHABET,
@@ -28,6 +30,7 @@ from surveys.focus_models import (
 from surveys.models import Invitation, Round
 from surveys.services import submit_answers
 
+from .conftest import need
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import close_and_count, open_round, write_draft
 
@@ -569,6 +572,23 @@ def test_without_redis_phones_and_leaders_carry_on_from_the_database(
     go_to(session, "theme")
     assert c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=poll["ETag"]).status_code == 200
     assert client.get(f"{base(school)}/{session.pk}/live/").status_code == 200
+
+
+def test_a_forked_process_talks_to_redis_on_its_own_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache keeps one connection per process (dialoog/cache.py): a process forked after
+    the parent used it (Celery's pool) must not share the parent's socket."""
+    need(bool(os.environ.get("REDIS_URL")), "needs REDIS_URL")
+    cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "fork-test"})
+    cache.set("k", 1)
+    clients: Any = cache._cache  # type: ignore[attr-defined]  # (Django's, private)
+    parent = clients.get_client(write=False)
+    assert clients.get_client(write=False) is parent
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
+    child = clients.get_client(write=False)
+    assert child is not parent and child.connection is not parent.connection
+    assert cache.get("k") == 1
 
 
 # ---------------------------------------------------------------- tenancy
