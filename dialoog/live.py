@@ -101,6 +101,14 @@ def join_by_code(
     return render(request, template, {"form": form})
 
 
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` for the beamer, as inline SVG."""
+    # segno (3 MiB) is loaded by the presenter's screen, not by every web worker.
+    import segno
+
+    return str(segno.make(url).svg_inline(scale=8))
+
+
 def version_tag(version: int) -> str:
     """The ETag of a live screen: the session's version, per language (the words differ)."""
     return f"{version}-{translation.get_language()}"

@@ -4,25 +4,39 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.locale import LocaleMiddleware
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 
-class LanguageMiddleware(LocaleMiddleware):
+class LanguageMiddleware:
     """Dutch unless the person chose otherwise: the language switch (cookie) first, then the
     language saved on a logged-in person's profile, then Dutch. The browser's Accept-Language
-    is ignored on purpose: most school laptops say English while their users read Dutch."""
+    is ignored on purpose: most school laptops say English while their users read Dutch.
 
-    def process_request(self, request: HttpRequest) -> None:
+    Not Django's LocaleMiddleware: that one also reads the language from the path and the
+    browser (we use neither) on every request and response, a noticeable part of a phone's
+    poll, and tells caches that pages vary with Accept-Language, which ours do not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         available = dict(settings.LANGUAGES)
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in available:
@@ -32,6 +46,75 @@ class LanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # The language comes from a cookie (the switch's, or the session's person): a cache
+        # must keep the languages apart by the cookies.
+        patch_vary_headers(response, ("Cookie",))
+        # As Django's: the language the response was made in (set_language may switch it).
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+# What a view can set to change the policy of one response (django-csp's decorators).
+_CSP_PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with the policy from the settings built once. django-csp
+    builds the header anew for every response (copying its forty directives, and again for
+    the report-only header), an eighth of a phone's poll; without a nonce, a view's own
+    policy, a report-only policy or excluded paths the header is the same every time. Any
+    of those takes django-csp's own way, unchanged."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        config = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        self._policy = build_policy()
+        self._plain = bool(self._policy) and not (
+            config.get("EXCLUDE_URL_PREFIXES")
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        )
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            not self._plain
+            or settings.DEBUG
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _CSP_PER_RESPONSE)
+        ):
+            return super().process_response(request, response)
+        if HEADER not in response:
+            response[HEADER] = self._policy
+        # As django-csp: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's, with the message store made when a request first adds or reads a message.
+    Most requests (a phone's poll, a save) do neither, and making the store (a signer for
+    the cookie, the session's part) costs as much as a small view. A store that was never
+    used writes nothing back in Django's own middleware either."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        store = getattr(request, "_messages", None)
+        if isinstance(store, SimpleLazyObject) and store._wrapped is empty:  # type: ignore[attr-defined]
+            return response
+        return super().process_response(request, response)
 
 
 class IdleTimeoutMiddleware:

@@ -9,9 +9,9 @@ STATUS:CANCELLED for a while, so subscribed calendars drop it instead of keeping
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch, Q
@@ -33,6 +33,9 @@ from .models import (
     CancelledActivity,
     Topic,
 )
+
+if TYPE_CHECKING:
+    import icalendar
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # How far back a feed reaches: last school year's moments stay visible in the subscriber's
@@ -69,6 +72,8 @@ def _description(activity: Activity, school: School, user: User | None) -> str:
 
 
 def _event(activity: Activity, school: School, user: User | None) -> icalendar.Event:
+    import icalendar
+
     start = timezone.localtime(activity.starts_at, AMSTERDAM)
     event = icalendar.Event()
     event.add("uid", _uid(activity.uid))
@@ -99,6 +104,8 @@ def _event(activity: Activity, school: School, user: User | None) -> icalendar.E
 
 
 def _cancelled_event(cancelled: CancelledActivity) -> icalendar.Event:
+    import icalendar
+
     start = timezone.localtime(cancelled.starts_at, AMSTERDAM)
     event = icalendar.Event()
     event.add("uid", _uid(cancelled.uid))
@@ -126,6 +133,9 @@ def build(school: School, user: User | None, now: datetime | None = None) -> byt
     cancelled = CancelledActivity.objects.filter(
         school=school, cancelled_at__gte=now - timedelta(days=CANCELLED_KEEP_DAYS)
     ).order_by("starts_at", "pk")
+
+    # Only the feed needs icalendar: loaded here, not in every web worker (2 MiB).
+    import icalendar
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//dialoog//jaarkalender//NL")
@@ -155,6 +165,8 @@ def build(school: School, user: User | None, now: datetime | None = None) -> byt
 def amsterdam() -> icalendar.Timezone:
     """Europe/Amsterdam as the rule every calendar client understands (last Sunday of March
     and of October), rather than a list of past transition dates, which some clients misread."""
+    import icalendar
+
     zone = icalendar.Timezone()
     zone.add("tzid", "Europe/Amsterdam")
     summer = icalendar.TimezoneDaylight()

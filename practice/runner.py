@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -109,7 +108,7 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     context.update(
         school=school,
         join_url=request.build_absolute_uri(reverse("practice_join:start")),
-        qr=segno.make(join_url).svg_inline(scale=8) if context["active"] else "",
+        qr=live.qr_svg(join_url) if context["active"] else "",
     )
     return no_store(render(request, "practice/presenter.html", context))
 

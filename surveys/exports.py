@@ -30,9 +30,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from .anonymity import Gate
 from .models import SuggestionChoice
@@ -264,6 +261,9 @@ def _write_sheet(
 ) -> None:
     """Bold, frozen headers; numbers stay numbers (with ``formats`` by column index), text is
     neutralised and wraps when it is long; widths follow the content within limits."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     widths = [len(h) for h in headers]
@@ -303,6 +303,10 @@ def report_xlsx(report: RoundReport) -> bytes:
     Raises ``NotReleased`` when the round's gate is shut. Runs no queries (same proviso as
     ``report_csv``).
     """
+    # openpyxl is some 180 modules (7 MiB) that only this export uses: loaded here, not in
+    # every web worker.
+    from openpyxl import Workbook
+
     _require_released(report)
     about = _about(report)
     book = Workbook()

@@ -18,7 +18,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -205,7 +204,7 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     context.update(
         school=school,
         join_url=request.build_absolute_uri(reverse("join:start")),
-        qr=segno.make(join_url).svg_inline(scale=8) if context["active"] else "",
+        qr=live.qr_svg(join_url) if context["active"] else "",
     )
     return no_store(render(request, "surveys/focus/presenter.html", context))
 

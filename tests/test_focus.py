@@ -5,15 +5,18 @@ with 304s, and tenancy."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
 from dialoog import live
+from dialoog.cache import RedisCache
 from dialoog.models import School, Team, User
 from surveys.focus_models import (
     CODE_ALPHABET,
@@ -27,6 +30,7 @@ from surveys.focus_models import (
 from surveys.models import Invitation, Round
 from surveys.services import submit_answers
 
+from .conftest import need
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import close_and_count, open_round, write_draft
 
@@ -522,6 +526,34 @@ def test_phone_poll_answers_304_when_unchanged_without_touching_the_database(
     assert c.get("/doe-mee/sessie/live/")["Location"] == "/doe-mee/"
 
 
+def test_an_unchanged_phone_poll_is_a_bare_304_that_keeps_its_headers(
+    session: FocusSession, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poll reads the phone's session (from Redis) and nothing else: no query, the
+    session is not written again, and the 304 still carries the ETag, the security headers
+    and the Vary and language headers a cache needs."""
+    monkeypatch.setattr(live, "LIVE_STATE_SECONDS", 600)
+    c = phone(session.code)
+    first = c.get("/doe-mee/sessie/live/", HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    mine = Session.objects.filter(session_key=c.cookies["sessionid"].value)
+    saved = mine.get().session_data
+    with django_assert_num_queries(0):
+        poll = c.get(
+            "/doe-mee/sessie/live/", HTTP_HX_REQUEST="true", HTTP_IF_NONE_MATCH=first["ETag"]
+        )
+    assert poll.status_code == 304 and poll.content == b""
+    assert poll["ETag"] == first["ETag"] == f'"{session.version}-en"'
+    assert poll["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in poll["Content-Security-Policy"]
+    assert poll["X-Frame-Options"] == "DENY"
+    assert poll["X-Content-Type-Options"] == "nosniff"
+    assert poll["Referrer-Policy"] == "same-origin"
+    assert "Cookie" in poll["Vary"] and poll["Content-Language"] == "en"
+    assert "sessionid" not in poll.cookies and "messages" not in poll.cookies
+    assert mine.get().session_data == saved
+
+
 def test_without_redis_phones_and_leaders_carry_on_from_the_database(
     session: FocusSession, client: Client, school: School, settings: Any
 ) -> None:
@@ -540,6 +572,23 @@ def test_without_redis_phones_and_leaders_carry_on_from_the_database(
     go_to(session, "theme")
     assert c.get("/doe-mee/sessie/live/", HTTP_IF_NONE_MATCH=poll["ETag"]).status_code == 200
     assert client.get(f"{base(school)}/{session.pk}/live/").status_code == 200
+
+
+def test_a_forked_process_talks_to_redis_on_its_own_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache keeps one connection per process (dialoog/cache.py): a process forked after
+    the parent used it (Celery's pool) must not share the parent's socket."""
+    need(bool(os.environ.get("REDIS_URL")), "needs REDIS_URL")
+    cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "fork-test"})
+    cache.set("k", 1)
+    clients: Any = cache._cache  # type: ignore[attr-defined]  # (Django's, private)
+    parent = clients.get_client(write=False)
+    assert clients.get_client(write=False) is parent
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a forked child
+    child = clients.get_client(write=False)
+    assert child is not parent and child.connection is not parent.connection
+    assert cache.get("k") == 1
 
 
 # ---------------------------------------------------------------- tenancy
