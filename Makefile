@@ -20,9 +20,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
-# Reinstall only when the lock file changes.
+# Reinstall only when the lock file changes. Compiled as pip compiles them in the Docker image:
+# otherwise every worker compiles the libraries it imports at start, and holds the compiler's
+# garbage (some 10 MiB per gunicorn worker).
 $(VENV)/.installed: requirements-dev.lock | $(BIN)/python
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements-dev.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
