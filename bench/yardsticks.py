@@ -51,7 +51,7 @@ def stock_env(env: dict[str, str], database_url: str) -> dict[str, str]:
     return {
         **env,
         "DJANGO_SETTINGS_MODULE": "bench.stock.settings",
-        "STOCK_DATABASE_URL": database_url,
+        "YARDSTICK_DATABASE_URL": database_url,
     }
 
 
@@ -84,7 +84,7 @@ def peer_env(env: dict[str, str], database_url: str) -> dict[str, str]:
     return {
         **env,
         "DJANGO_SETTINGS_MODULE": "bench.peer.settings",
-        "PEER_DATABASE_URL": database_url,
+        "YARDSTICK_DATABASE_URL": database_url,
         "PYTHONPATH": str(ROOT),
     }
 

@@ -129,6 +129,31 @@ def wait_for_mail(to: str) -> mail.EmailMessage:
     )
 
 
+def open_demo_round() -> Any:
+    """The demo school's questionnaire, open for a week from a minute ago (invitations are
+    mailed as the round opens)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dialoog.models import School
+    from surveys.models import QuestionnaireTemplate
+    from surveys.services import round_open
+
+    now = timezone.now()
+    return round_open(
+        school=School.objects.get(slug="de-regenboog"),
+        team=None,
+        template=QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk")[0],
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=7),
+        threshold=5,
+        open_threshold=5,
+        created_by=None,
+        now=now,
+    )
+
+
 # --- Tests ------------------------------------------------------------------------------------
 
 
@@ -250,28 +275,9 @@ def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
 def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_rate(
     browser: Browser, demo: str
 ) -> None:
-    from datetime import timedelta
 
-    from django.utils import timezone
-
-    from dialoog.models import School
-    from surveys.models import QuestionnaireTemplate
-    from surveys.services import round_open
-
-    school = School.objects.get(slug="de-regenboog")
-    now = timezone.now()
     mail.outbox.clear()
-    round_ = round_open(
-        school=school,
-        team=None,
-        template=QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk")[0],
-        opens_at=now - timedelta(minutes=1),
-        closes_at=now + timedelta(days=7),
-        threshold=5,
-        open_threshold=5,
-        created_by=None,
-        now=now,
-    )
+    round_ = open_demo_round()
     message = wait_for_mail(TEACHER_EMAIL)
     link = re.search(r"https?://[^/\s]+(/i/[A-Za-z0-9_\-]+/)", str(message.body))
     assert link, message.body
@@ -333,28 +339,10 @@ def test_taps_kept_by_a_phone_that_dies_are_there_on_another_device(
     """The page keeps each tap and sends a batch of them within seconds by itself; then the
     phone dies (the page is killed: no unload, no last beacon). Opened with the same link on a
     laptop, the questionnaire shows the taps."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dialoog.models import School
-    from surveys.models import Invitation, QuestionnaireTemplate
-    from surveys.services import round_open
+    from surveys.models import Invitation
     from surveys.views import SAVE_WITHIN_SECONDS
 
-    now = timezone.now()
-    round_ = round_open(
-        school=School.objects.get(slug="de-regenboog"),
-        team=None,
-        template=QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk")[0],
-        opens_at=now - timedelta(minutes=1),
-        closes_at=now + timedelta(days=7),
-        threshold=5,
-        open_threshold=5,
-        created_by=None,
-        now=now,
-    )
-    invitation = Invitation.objects.get(round=round_, user__email=TEACHER_EMAIL)
+    invitation = Invitation.objects.get(round=open_demo_round(), user__email=TEACHER_EMAIL)
     token = invitation.new_token()
     invitation.save(update_fields=["token_hash"])
 

@@ -1,65 +1,9 @@
-"""startproject's settings plus the peer app, read from the environment bench/run.py sets."""
+"""The stock project's settings (startproject's) with the peer app in place of the stock one;
+the database is the peer's own (bench/yardsticks.py sets YARDSTICK_DATABASE_URL)."""
 
-import os
-from urllib.parse import urlsplit
+from bench.stock.settings import *  # noqa: F403
+from bench.stock.settings import INSTALLED_APPS
 
-SECRET_KEY = os.environ["SECRET_KEY"]
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "survey",
-]
-
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "bench.stock"] + ["survey"]
 ROOT_URLCONF = "bench.peer.urls"
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    },
-]
-
-_url = urlsplit(os.environ["PEER_DATABASE_URL"])
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": _url.path.lstrip("/"),
-        "USER": _url.username or "",
-        "PASSWORD": _url.password or "",
-        "HOST": _url.hostname or "",
-        "PORT": str(_url.port or ""),
-        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "0")),
-    }
-}
-
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-STATIC_URL = "static/"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+WSGI_APPLICATION = "bench.peer.wsgi.application"

@@ -50,7 +50,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "bench.stock.wsgi.application"
 
-_url = urlsplit(os.environ["STOCK_DATABASE_URL"])
+_url = urlsplit(os.environ["YARDSTICK_DATABASE_URL"])
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
