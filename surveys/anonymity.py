@@ -407,8 +407,10 @@ class Figures:
 def round_figures(round: Round, history: Sequence[Round], now: datetime) -> Figures:
     """``item_distributions``, ``theme_stats`` and ``theme_trend`` of ``round`` and its
     ``history`` at once, each round through the same gate: one count of responses for all the
-    rounds, and, once the round is released, its tallies (or answers) and one grouped query
-    for the themes of every released round. Three queries whatever the number of rounds."""
+    rounds, and, once the round is released, its tallies and one grouped query over the
+    tallies of every released round. Three queries whatever the number of rounds, once they
+    are counted (soon after closing); until then one more to look for ballots still waiting,
+    and one more for the rounds read from their answers."""
     rounds = list({r.pk: r for r in (*history, round)}.values())
     gates = round_gates(rounds, now)
     gate = gates[round.pk]

@@ -14,13 +14,15 @@ chart also reads on paper, where there is no hover.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -60,6 +62,20 @@ def _num(value: float) -> str:
     """A coordinate for an SVG attribute: at most two decimals, no trailing zeros."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def _tenths() -> Callable[[float], str]:
+    """``number_format(value, 1)`` for a series of values: the active language's separators
+    are looked up once instead of for every value (a sparkline has one per round)."""
+    lang = get_language()
+    return partial(
+        numberformat.format,
+        decimal_sep=get_format("DECIMAL_SEPARATOR", lang),
+        decimal_pos=1,
+        grouping=get_format("NUMBER_GROUPING", lang),
+        thousand_sep=get_format("THOUSAND_SEPARATOR", lang),
+        use_l10n=True,
+    )
 
 
 def _svg(width: int, height: int, label: str, body: str, css_class: str) -> SafeString:
@@ -391,7 +407,8 @@ def trend_sparkline(
         return pad + (SCALE_MAX - value) / (SCALE_MAX - SCALE_MIN) * inner_h
 
     dates = [str(date) for date, _ in points]
-    pairs = [f"{date}: {number_format(v, 1)}" for date, v in zip(dates, values, strict=True)]
+    tenths = _tenths()
+    pairs = [f"{date}: {tenths(v)}" for date, v in zip(dates, values, strict=True)]
     parts: list[str] = [
         format_html(
             '<line class="reference" x1="0" y1="{}" x2="{}" y2="{}" stroke="{}" '
