@@ -101,7 +101,8 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
     latest = latest_released(school, now, rounds)
     report = build_report(latest, now, with_open_answers=False, rounds=rounds) if latest else None
     mine = Nudge.objects.for_school(school).filter(recipient=request.user)
-    open_nudges = decorate(list(mine.visible(now).order_by("-created_at")[:50]))
+    # Up to 50 are counted (the step and the navigation say how many); five are shown.
+    open_nudges = list(mine.visible(now).order_by("-created_at")[:50])
     request.open_nudge_count = len(open_nudges)  # type: ignore[attr-defined]
     steps = [
         CycleStep(
@@ -117,7 +118,7 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
         _interviews_step(school, report),
         _focus_step(school),
         _plan_step(school, now),
-        _nudges_step(school, open_nudges),
+        _nudges_step(school, len(open_nudges)),
     ]
     return render(
         request,
@@ -128,18 +129,18 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             "counts": counts,
             "team_count": teams,
             "report": report,
-            "open_nudges": open_nudges[:5],
+            "open_nudges": decorate(open_nudges[:5]),
         },
     )
 
 
-def _nudges_step(school: School, open_nudges: list[dict[str, object]]) -> CycleStep:
+def _nudges_step(school: School, n: int) -> CycleStep:
+    """``n``: the leader's open reminders."""
     url = reverse("nudges:list", kwargs={"school_slug": school.slug})
-    if not open_nudges:
+    if not n:
         return CycleStep(
             "nudges", _("Reminders"), "ready", _("Nothing needs your attention right now."), url
         )
-    n = len(open_nudges)
     detail = ngettext("%(n)s open reminder", "%(n)s open reminders", n) % {"n": n}
     return CycleStep("nudges", _("Reminders"), "todo", detail, url)
 
