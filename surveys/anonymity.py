@@ -383,7 +383,8 @@ def _theme_stats(released: Sequence[Round]) -> dict[int, dict[int, ThemeStat]]:
 def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, float]]:
     """Per round id (only rounds the gate releases): per theme number, the mean favourable
     value. Two queries whatever the number of rounds (``round_gates``, then ``_theme_stats``
-    over the released ones); one more when some are counted and some not yet."""
+    over the released ones); one more when some are counted and some not yet, and one more
+    while a round's ballot box is being opened."""
     gates = round_gates(rounds, now)
     released = [r for r in rounds if gates[r.pk].released]
     return {
