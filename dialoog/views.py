@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_stubs_ext import StrOrPromise
 
 from nudges.models import Nudge
-from surveys.report import RoundReport, latest_released
+from surveys.models import Round
+from surveys.report import RoundReport, latest_released, school_rounds
 from surveys.report import build as build_report
 
 from .celery import app as celery_app
@@ -82,7 +83,10 @@ class CycleStep:
 @school_view(lead=True)
 @require_GET
 def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
-    """The leader's overview: the cycle's steps, the latest released results, reminders."""
+    """The leader's overview: the cycle's steps, the latest released results, reminders.
+
+    Built on every visit, so kept to a fixed number of queries whatever the school's history:
+    its rounds are read once, and the released results come from their tallies."""
     from nudges.views import decorate
 
     now = timezone.now()
@@ -93,10 +97,12 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
     )
     teams = Team.objects.filter(school=school).count()
     teachers = counts["teachers"]
-    latest = latest_released(school, now)
-    report = build_report(latest, now, with_open_answers=False) if latest else None
+    rounds = school_rounds(school)  # newest first
+    latest = latest_released(school, now, rounds)
+    report = build_report(latest, now, with_open_answers=False, rounds=rounds) if latest else None
     mine = Nudge.objects.for_school(school).filter(recipient=request.user)
-    open_nudges = decorate(list(mine.visible(now).order_by("-created_at")[:50]))
+    # Up to 50 are counted (the step and the navigation say how many); five are shown.
+    open_nudges = list(mine.visible(now).order_by("-created_at")[:50])
     request.open_nudge_count = len(open_nudges)  # type: ignore[attr-defined]
     steps = [
         CycleStep(
@@ -107,12 +113,12 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             + " · "
             + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
         ),
-        _round_step(school, now),
+        _round_step(school, rounds[0] if rounds else None, now),
         _results_step(school, report),
         _interviews_step(school, report),
         _focus_step(school),
         _plan_step(school, now),
-        _nudges_step(school, open_nudges),
+        _nudges_step(school, len(open_nudges)),
     ]
     return render(
         request,
@@ -123,18 +129,18 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             "counts": counts,
             "team_count": teams,
             "report": report,
-            "open_nudges": open_nudges[:5],
+            "open_nudges": decorate(open_nudges[:5]),
         },
     )
 
 
-def _nudges_step(school: School, open_nudges: list[dict[str, object]]) -> CycleStep:
+def _nudges_step(school: School, n: int) -> CycleStep:
+    """``n``: the leader's open reminders."""
     url = reverse("nudges:list", kwargs={"school_slug": school.slug})
-    if not open_nudges:
+    if not n:
         return CycleStep(
             "nudges", _("Reminders"), "ready", _("Nothing needs your attention right now."), url
         )
-    n = len(open_nudges)
     detail = ngettext("%(n)s open reminder", "%(n)s open reminders", n) % {"n": n}
     return CycleStep("nudges", _("Reminders"), "todo", detail, url)
 
@@ -167,15 +173,18 @@ def _interviews_step(school: School, report: RoundReport | None) -> CycleStep:
 
 
 def _focus_step(school: School) -> CycleStep:
-    from surveys.models import Agreement, FocusSession
+    from surveys.models import FocusSession
 
     url = reverse("focus:list", kwargs={"school_slug": school.slug})
-    sessions = FocusSession.objects.for_school(school).count()
-    if not sessions:
+    # Both counts in one query: each session joined to its agreements.
+    held = FocusSession.objects.for_school(school).aggregate(
+        sessions=Count("pk", distinct=True), agreements=Count("agreements")
+    )
+    if not held["sessions"]:
         return CycleStep(
             "focus", _("Focus group"), "todo", _("The team reads its results together."), url
         )
-    agreements = Agreement.objects.for_school(school).count()
+    agreements = held["agreements"]
     detail = ngettext("%(n)s agreement or goal", "%(n)s agreements and goals", agreements) % {
         "n": agreements
     }
@@ -200,12 +209,11 @@ def _plan_step(school: School, now: datetime) -> CycleStep:
     return CycleStep("plan", _("Year plan"), "ready", detail, url)
 
 
-def _round_step(school: School, now: datetime) -> CycleStep:
+def _round_step(school: School, latest: Round | None, now: datetime) -> CycleStep:
+    """``latest``: the school's newest round, whatever its state."""
     from surveys.anonymity import turnout
-    from surveys.models import Round
 
     url = reverse("rounds:rounds", kwargs={"school_slug": school.slug})
-    latest = Round.objects.for_school(school).select_related("team", "school").first()
     if latest is None:
         return CycleStep(
             "round", _("Questionnaire round"), "todo", _("Every teacher answers anonymously."), url

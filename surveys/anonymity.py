@@ -51,7 +51,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -72,6 +71,7 @@ from .models import (
     SCALE_MAX,
     SCALE_MIN,
     Answer,
+    Ballot,
     Block,
     Invitation,
     OpenAnswer,
@@ -155,22 +155,42 @@ def may_reveal(count: int, threshold: int) -> bool:
     return is_releasable(count, threshold)
 
 
-def _gate(round: Round, now: datetime, threshold: int, shut: Reason) -> Gate:
+def _gate(
+    round: Round,
+    now: datetime,
+    threshold: int,
+    shut: Reason,
+    counted: _Counted | None = None,
+) -> Gate:
     # Before closing we do not even count: there is nothing to decide and nothing to reveal.
     if not round.is_closed(now):
         return Gate(released=False, respondents=None, reason="not_closed", threshold=threshold)
     if round.is_purged:
         # A purged round kept its count only if it was released; no query.
         respondents = round.purged_respondents
-    elif not round.tallied_at and (not round.box_opened_at or round.ballots.exists()):
+    elif not round.tallied_at and (
+        not round.box_opened_at
+        or (round.ballots.exists() if counted is None else round.pk in counted.waiting)
+    ):
         # Closed, and its sealed ballots not (all) opened yet (surveys.ballots): nothing to
         # count and nothing to say until they are, a minute or so after closing.
         return Gate(released=False, respondents=None, reason="counting", threshold=threshold)
     else:
-        respondents = round.responses.count()
+        respondents = (
+            round.responses.count() if counted is None else counted.responses.get(round.pk, 0)
+        )
     if respondents is None or not is_releasable(respondents, threshold):
         return Gate(released=False, respondents=None, reason=shut, threshold=threshold)
     return Gate(released=True, respondents=respondents, reason="ok", threshold=threshold)
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What the gates of several rounds rest on, counted for all of them at once: responses
+    per round, and the rounds whose opened box still holds ballots."""
+
+    responses: Mapping[int, int]
+    waiting: Collection[int]
 
 
 def round_gate(round: Round, now: datetime) -> Gate:
@@ -188,6 +208,27 @@ def open_answers_gate(round: Round, now: datetime) -> Gate:
     return gate
 
 
+def round_gates(rounds: Sequence[Round], now: datetime) -> dict[int, Gate]:
+    """``round_gate`` of each round, by id, decided by the same rule from one grouped count
+    of responses (none when no round needs counting), plus one look for waiting ballots only
+    when some round's box is being opened: two queries at most, whatever the number of
+    rounds (the trend over years of rounds, a report and its history)."""
+    closed = [r for r in rounds if r.is_closed(now) and not r.is_purged]
+    opening = [r.pk for r in closed if not r.tallied_at and r.box_opened_at]
+    waiting: set[int] = set()
+    if opening:
+        waiting = set(
+            Ballot.objects.filter(round_id__in=opening)
+            .values_list("round_id", flat=True)
+            .distinct()
+        )
+    counting = [r.pk for r in closed if r.tallied_at or (r.box_opened_at and r.pk not in waiting)]
+    counted = _Counted(
+        responses=Response.objects.per_round(counting) if counting else {}, waiting=waiting
+    )
+    return {r.pk: _gate(r, now, r.threshold, "below_threshold", counted) for r in rounds}
+
+
 def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None, int]] | None:
     """Per item id: how many respondents gave each value, ``None`` being "don't know".
 
@@ -198,6 +239,11 @@ def item_distributions(round: Round, now: datetime) -> dict[int, dict[int | None
     """
     if not round_gate(round, now).released:
         return None
+    return _distributions(round)
+
+
+def _distributions(round: Round) -> dict[int, dict[int | None, int]]:
+    """``item_distributions`` of a round whose gate is open; one query."""
     rows: list[tuple[int, int | None, int]]
     if round.is_tallied:
         rows = [
@@ -229,19 +275,8 @@ def theme_means(round: Round, now: datetime) -> dict[int, float] | None:
     ``AVG`` over all answers of the theme's items (two queries in all). A theme whose answers are
     all "don't know" has no mean and is left out. ``None`` when the gate is shut.
     """
-    if not round_gate(round, now).released:
-        return None
-    if round.is_tallied:
-        return {theme: sums.mean for (_, theme), sums in _tally_sums([round.pk]).items()}
-    rows = (
-        Answer.objects.filter(response__round=round, item__block=Block.THEME)
-        .values("item__theme__number")
-        .annotate(mean=Avg(_favourable(), output_field=FloatField()))
-        .order_by()
-    )
-    return {
-        row["item__theme__number"]: float(row["mean"]) for row in rows if row["mean"] is not None
-    }
+    stats = theme_stats(round, now)
+    return None if stats is None else {theme: stat.mean for theme, stat in stats.items()}
 
 
 def _favourable() -> Case:
@@ -287,14 +322,18 @@ def _tally_sums(round_ids: Sequence[int]) -> dict[tuple[int, int], _Sums]:
 def theme_sums(tallies: QuerySet[RoundTally], *by: str) -> list[tuple[dict[str, Any], _Sums]]:
     """Sums of favourable values per theme (and per ``by``) over ``tallies``, grouped in the
     database: also the national picture (``surveys.national``), over every school's tallies."""
-    favourable = _favourable()
-    weighted = ExpressionWrapper(favourable * F("count"), output_field=IntegerField())
-    squared = ExpressionWrapper(favourable * favourable * F("count"), output_field=IntegerField())
     rows = (
         tallies.filter(item__block=Block.THEME)
         .exclude(value=DONT_KNOW)
+        # Named once and referred to three times: the same SQL, but Django resolves the
+        # expression (and its join) once instead of three times, a third of the work.
+        .alias(favourable=_favourable())
         .values(*by, "item__theme__number")
-        .annotate(n=Sum("count"), s1=Sum(weighted), s2=Sum(squared))
+        .annotate(
+            n=Sum("count"),
+            s1=Sum(F("favourable") * F("count"), output_field=IntegerField()),
+            s2=Sum(F("favourable") * F("favourable") * F("count"), output_field=IntegerField()),
+        )
         .order_by()
     )
     return [(row, _Sums(row["n"], row["s1"], row["s2"])) for row in rows if row["n"]]
@@ -305,64 +344,89 @@ def theme_stats(round: Round, now: datetime) -> dict[int, ThemeStat] | None:
     top of the gate's count. ``None`` when the gate is shut."""
     if not round_gate(round, now).released:
         return None
-    if round.is_tallied:
-        return {
-            theme: ThemeStat(mean=sums.mean, spread=sums.spread, answers=sums.n)
-            for (_, theme), sums in _tally_sums([round.pk]).items()
-        }
-    rows = (
-        Answer.objects.filter(response__round=round, item__block=Block.THEME, value__isnull=False)
-        .values("item__theme__number")
-        .annotate(
-            mean=Avg(_favourable(), output_field=FloatField()),
-            spread=StdDev(_favourable(), output_field=FloatField()),
-            answers=Count("item"),
+    return _theme_stats([round])[round.pk]
+
+
+def _theme_stats(released: Sequence[Round]) -> dict[int, dict[int, ThemeStat]]:
+    """Per round id of ``released`` (rounds whose gate is open): per theme number, mean and
+    spread of the favourable values. One grouped query over the tallies of counted rounds, one
+    over the answers of rounds not counted yet, whatever the number of rounds."""
+    stats: dict[int, dict[int, ThemeStat]] = {r.pk: {} for r in released}
+    live = [r.pk for r in released if not r.is_tallied]
+    if live:
+        rows = (
+            Answer.objects.filter(
+                response__round_id__in=live, item__block=Block.THEME, value__isnull=False
+            )
+            .alias(favourable=_favourable())
+            .values("response__round_id", "item__theme__number")
+            .annotate(
+                mean=Avg("favourable", output_field=FloatField()),
+                spread=StdDev("favourable", output_field=FloatField()),
+                answers=Count("item"),
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    return {
-        row["item__theme__number"]: ThemeStat(
-            mean=float(row["mean"]), spread=float(row["spread"] or 0.0), answers=row["answers"]
-        )
-        for row in rows
-    }
+        for row in rows:
+            stats[row["response__round_id"]][row["item__theme__number"]] = ThemeStat(
+                mean=float(row["mean"]),
+                spread=float(row["spread"] or 0.0),
+                answers=row["answers"],
+            )
+    tallied = [r.pk for r in released if r.is_tallied]
+    if tallied:
+        for (round_id, theme), sums in _tally_sums(tallied).items():
+            stats[round_id][theme] = ThemeStat(mean=sums.mean, spread=sums.spread, answers=sums.n)
+    return stats
 
 
 def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, float]]:
     """Per round id (only rounds the gate releases): per theme number, the mean favourable
-    value. Two queries whatever the number of rounds: one count of responses per round, one
-    grouped average per round and theme; one more when some rounds are tallied (their means
-    come from the tallies; a purged round's count is on the round)."""
-    closed = [r for r in rounds if r.is_closed(now)]
-    if not closed:
-        return {}
-    live = [r for r in closed if not r.is_purged]
-    counts: dict[int, int] = {}
-    if live:
-        counts = Response.objects.per_round(r.pk for r in live)
-    for r in closed:
-        if r.is_purged and r.purged_respondents is not None:
-            counts[r.pk] = r.purged_respondents
-    released = [r for r in closed if is_releasable(counts.get(r.pk, 0), r.threshold)]
-    if not released:
-        return {}
-    trend: dict[int, dict[int, float]] = {r.pk: {} for r in released}
-    released_live = [r.pk for r in released if not r.is_tallied]
-    if released_live:
-        rows = (
-            Answer.objects.filter(response__round_id__in=released_live, item__block=Block.THEME)
-            .values("response__round_id", "item__theme__number")
-            .annotate(mean=Avg(_favourable(), output_field=FloatField()))
-            .order_by()
-        )
-        for row in rows:
-            if row["mean"] is not None:
-                trend[row["response__round_id"]][row["item__theme__number"]] = float(row["mean"])
-    released_tallied = [r.pk for r in released if r.is_tallied]
-    if released_tallied:
-        for (round_id, theme), sums in _tally_sums(released_tallied).items():
-            trend[round_id][theme] = sums.mean
-    return trend
+    value. Two queries whatever the number of rounds (``round_gates``, then ``_theme_stats``
+    over the released ones); one more when some are counted and some not yet, and one more
+    while a round's ballot box is being opened."""
+    gates = round_gates(rounds, now)
+    released = [r for r in rounds if gates[r.pk].released]
+    return {
+        round_id: {theme: stat.mean for theme, stat in themes.items()}
+        for round_id, themes in _theme_stats(released).items()
+    }
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a report may show of one round that comes from its answers: the gate, and only
+    when it is open the rest (empty otherwise). ``trend`` holds, per released round of the
+    history (the round itself among them), per theme number, the mean favourable value."""
+
+    gate: Gate
+    distributions: dict[int, dict[int | None, int]]
+    themes: dict[int, ThemeStat]
+    trend: dict[int, dict[int, float]]
+
+
+def round_figures(round: Round, history: Sequence[Round], now: datetime) -> Figures:
+    """``item_distributions``, ``theme_stats`` and ``theme_trend`` of ``round`` and its
+    ``history`` at once, each round through the same gate: one count of responses for all the
+    rounds, and, once the round is released, its tallies and one grouped query over the
+    tallies of every released round. Three queries whatever the number of rounds, once they
+    are counted (soon after closing); until then one more to look for ballots still waiting,
+    and one more for the rounds read from their answers."""
+    rounds = list({r.pk: r for r in (*history, round)}.values())
+    gates = round_gates(rounds, now)
+    gate = gates[round.pk]
+    if not gate.released:
+        return Figures(gate=gate, distributions={}, themes={}, trend={})
+    stats = _theme_stats([r for r in rounds if gates[r.pk].released])
+    return Figures(
+        gate=gate,
+        distributions=_distributions(round),
+        themes=stats[round.pk],
+        trend={
+            round_id: {theme: stat.mean for theme, stat in themes.items()}
+            for round_id, themes in stats.items()
+        },
+    )
 
 
 def open_answers(round: Round, now: datetime) -> list[str] | None:

@@ -14,13 +14,15 @@ chart also reads on paper, where there is no hover.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 SCALE_MIN = 1
 SCALE_MAX = 5
@@ -62,6 +64,20 @@ def _num(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _tenths() -> Callable[[float], str]:
+    """``number_format(value, 1)`` for a series of values: the active language's separators
+    are looked up once instead of for every value (a sparkline has one per round)."""
+    lang = get_language()
+    return partial(
+        numberformat.format,
+        decimal_sep=get_format("DECIMAL_SEPARATOR", lang),
+        decimal_pos=1,
+        grouping=get_format("NUMBER_GROUPING", lang),
+        thousand_sep=get_format("THOUSAND_SEPARATOR", lang),
+        use_l10n=True,
+    )
+
+
 def _svg(width: int, height: int, label: str, body: str, css_class: str) -> SafeString:
     opening = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="{}" width="{}" height="{}" '
@@ -74,7 +90,8 @@ def _svg(width: int, height: int, label: str, body: str, css_class: str) -> Safe
         height,
         label,
     )
-    return mark_safe(f"{opening}{body}</svg>")  # noqa: S308 - every part is built by format_html
+    # Every part is built by format_html, or escapes its text itself (trend_sparkline).
+    return mark_safe(f"{opening}{body}</svg>")  # noqa: S308
 
 
 def category_labels() -> list[str]:
@@ -390,8 +407,9 @@ def trend_sparkline(
         return pad + (SCALE_MAX - value) / (SCALE_MAX - SCALE_MIN) * inner_h
 
     dates = [str(date) for date, _ in points]
-    pairs = [f"{date}: {number_format(v, 1)}" for date, v in zip(dates, values, strict=True)]
-    parts = [
+    tenths = _tenths()
+    pairs = [f"{date}: {tenths(v)}" for date, v in zip(dates, values, strict=True)]
+    parts: list[str] = [
         format_html(
             '<line class="reference" x1="0" y1="{}" x2="{}" y2="{}" stroke="{}" '
             'stroke-width="1" stroke-dasharray="2 2"/>',
@@ -410,15 +428,15 @@ def trend_sparkline(
                 FAVOURABILITY_COLOURS[5],
             )
         )
-    for index, (value, pair) in enumerate(zip(values, pairs, strict=True)):
-        parts.append(
-            format_html(
-                '<circle cx="{}" cy="{}" r="{}" fill="{}"><title>{}</title></circle>',
-                _num(x_at(index)),
-                _num(y_at(value)),
-                "2.5" if index == len(values) - 1 else "2",
-                FAVOURABILITY_COLOURS[5],
-                pair,
-            )
-        )
+    # A dashboard draws a dozen points per theme: each circle is written directly, with only
+    # its text escaped (coordinates are formatted here, the colour is ours), rather than
+    # through format_html, which escapes every argument again.
+    colour = FAVOURABILITY_COLOURS[5]
+    last = len(values) - 1
+    parts.extend(
+        f'<circle cx="{_num(x_at(index))}" cy="{_num(y_at(value))}" '
+        f'r="{"2.5" if index == last else "2"}" fill="{colour}"><title>{escape(pair)}</title>'
+        "</circle>"
+        for index, (value, pair) in enumerate(zip(values, pairs, strict=True))
+    )
     return _svg(width, height, "; ".join(pairs), "".join(parts), "chart trend-sparkline")

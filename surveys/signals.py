@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from django.utils.formats import number_format
@@ -105,6 +106,9 @@ class ItemStats:
     respondents, as ``surveys.anonymity.item_distributions`` returns it, on the scale as asked
     (not yet flipped for reverse-scored statements). ``theme_name`` is the theme's name in the
     active language (the reasons name it); empty for the climate block.
+
+    The figures below are worked out once per statement (``cached_property``): the rules read
+    them many times over, and the object never changes.
     """
 
     item_id: int
@@ -115,7 +119,7 @@ class ItemStats:
     counts: dict[int | None, int]
     theme_name: str = ""
 
-    @property
+    @cached_property
     def n(self) -> int:
         """Answers on the scale; "don't know" is not an opinion about the statement."""
         return sum(self.counts.get(v, 0) for v in SCALE)
@@ -124,13 +128,13 @@ class ItemStats:
     def dont_know(self) -> int:
         return self.counts.get(None, 0)
 
-    @property
+    @cached_property
     def favourable_counts(self) -> dict[int, int]:
         """The counts on the scale where 5 is always good (reverse-scored ones flipped)."""
         flip = SCALE_MAX + SCALE_MIN
         return {v: self.counts.get(flip - v if self.reverse_scored else v, 0) for v in SCALE}
 
-    @property
+    @cached_property
     def mean_favourable(self) -> float | None:
         """``None`` when nobody answered on the scale: there is no mean to compare."""
         if not self.n:
@@ -157,7 +161,7 @@ class ItemStats:
     def share_high(self) -> float:
         return self.high / self.n if self.n else 0.0
 
-    @property
+    @cached_property
     def agreement(self) -> float | None:
         """Van der Eijk's A of the answers; the same on either direction of the scale."""
         if not self.n:

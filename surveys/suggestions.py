@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db.models import F, Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, QuerySet
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -146,17 +147,17 @@ class _Draft:
 def suggest(
     signals: Sequence[Signal],
     *,
-    items_interventions: Mapping[int, Sequence[Intervention]],
+    items_interventions: Mapping[int, Sequence[int]],
     school: School | None,
     stats: Sequence[ItemStats] = (),
 ) -> list[Suggestion]:
     """Suggestions for the signals, in the signals' order, each followed by its route partner.
 
-    ``items_interventions`` maps item ids to the Tabel 1 interventions the statement was
-    written from (``Item.interventions``; ``interventions_by_item`` reads them). ``school`` is
-    the school the results are for; only the catalogue is suggested, never its own
-    interventions (they carry no link to statements or recommendations), so entries in
-    ``items_interventions`` outside the catalogue are ignored. ``stats`` (optional, the
+    ``items_interventions`` maps item ids to the ids of the Tabel 1 interventions the
+    statement was written from (``Item.interventions``; ``interventions_by_item`` reads them),
+    taken in the catalogue's order. ``school`` is the school the results are for; only the
+    catalogue is suggested, never its own interventions (they carry no link to statements or
+    recommendations), so ids outside the catalogue are ignored. ``stats`` (optional, the
     round's ``ItemStats``) lets the how-to-why route find the weakest topic even when no signal
     names one. Two queries when there is any signal, none otherwise.
 
@@ -175,9 +176,15 @@ def suggest(
     if not signals:
         return []
     catalogue = _load_catalogue()
+    # The catalogue is read in its own order (theme, number); a statement's interventions
+    # are listed in that order too, whatever order their ids came in.
+    position = {pk: n for n, pk in enumerate(catalogue.by_pk)}
     linked: dict[int, list[Intervention]] = {
-        item_id: [catalogue.by_pk[i.pk] for i in interventions if i.pk in catalogue.by_pk]
-        for item_id, interventions in items_interventions.items()
+        item_id: [
+            catalogue.by_pk[pk]
+            for pk in sorted((p for p in ids if p in position), key=position.__getitem__)
+        ]
+        for item_id, ids in items_interventions.items()
     }
 
     def from_items(item_ids: Sequence[int], theme: int) -> tuple[int, tuple[Intervention, ...]]:
@@ -341,10 +348,24 @@ def _reason(
     return str(SUGGESTION) % {"signal": lead, "recommendation": label, "interventions": listed}
 
 
-def interventions_by_item(round: Round) -> dict[int, list[Intervention]]:
-    """Per item id of the round's questionnaire: the interventions the statement was written
-    from, for ``suggest``. Two queries (the statements, and their interventions with theme)."""
-    items = Item.objects.filter(version_id=round.version_id).prefetch_related(
-        Prefetch("interventions", queryset=Intervention.objects.select_related("theme"))
-    )
-    return {item.pk: list(item.interventions.all()) for item in items}
+def with_intervention_ids(items: QuerySet[Item]) -> QuerySet[Item]:
+    """``items``, each with ``intervention_ids``: the ids of the interventions the statement
+    was written from (``Item.interventions``), gathered in the same query rather than by a
+    prefetch that would build an Intervention for every link. Read them with
+    ``intervention_ids``."""
+    links = Item.interventions.through.objects.filter(item_id=OuterRef("pk"))
+    return items.annotate(intervention_ids=ArraySubquery(links.values("intervention_id")))
+
+
+def intervention_ids(item: Item) -> list[int]:
+    """What ``with_intervention_ids`` gathered for ``item``."""
+    # getattr: the annotation is not part of Item's type for mypy.
+    ids: list[int] = getattr(item, "intervention_ids")  # noqa: B009
+    return ids
+
+
+def interventions_by_item(round: Round) -> dict[int, list[int]]:
+    """Per item id of the round's questionnaire: the ids of the interventions the statement
+    was written from, for ``suggest``. One query."""
+    items = with_intervention_ids(Item.objects.filter(version_id=round.version_id))
+    return {item.pk: intervention_ids(item) for item in items}

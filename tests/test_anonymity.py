@@ -27,8 +27,12 @@ from surveys.anonymity import (
     open_answers,
     open_answers_gate,
     releasable_subgroups,
+    round_figures,
     round_gate,
+    round_gates,
     theme_means,
+    theme_stats,
+    theme_trend,
     turnout,
 )
 from surveys.models import (
@@ -44,6 +48,7 @@ from surveys.models import (
     Response,
     Round,
 )
+from surveys.retention import tally_closed
 
 from .factories import SchoolFactory, UserFactory
 
@@ -434,6 +439,84 @@ def test_the_gate_opens_exactly_when_closed_counted_and_enough_answered(
         else "below_threshold"
     )
     assert gate.reason == expected
+
+
+def test_the_gates_of_many_rounds_are_decided_as_each_rounds_own_in_two_queries(
+    school: School, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """A report and the trend decide the gates of a whole history at once (``round_gates``):
+    for every combination of respondents, waiting ballots, opened box, counted, purged and
+    moment, the same gate as ``round_gate`` gives the round on its own."""
+    rounds = []
+    for respondents, waiting, opened, counted in itertools.product(
+        (4, 5), (0, 2), (False, True), (False, True)
+    ):
+        round = RoundFactory.create(
+            school=school,
+            box_opened_at=CLOSES if opened else None,
+            tallied_at=CLOSES if counted else None,
+        )
+        Response.objects.bulk_create(Response(round=round) for _ in range(respondents))
+        Ballot.objects.bulk_create(Ballot(round=round, sealed="x") for _ in range(waiting))
+        rounds.append(round)
+    # Purged: released (its count kept) or not (nothing kept).
+    rounds.append(RoundFactory.create(school=school, purged_at=AFTER, purged_respondents=6))
+    rounds.append(RoundFactory.create(school=school, purged_at=AFTER))
+
+    for moment in (WHILE_OPEN, AFTER):
+        # One count of responses, one look for ballots still waiting in an opened box.
+        with django_assert_num_queries(2 if moment == AFTER else 0):
+            gates = round_gates(rounds, moment)
+        assert gates == {r.pk: round_gate(r, moment) for r in rounds}
+    assert sum(g.released for g in gates.values()) == 6
+
+
+def test_a_reports_figures_and_trend_are_what_each_function_releases(
+    school: School, items: dict[str, Item], django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """``round_figures`` gives a report, from one count for its whole history, exactly what
+    ``item_distributions``, ``theme_stats`` and ``theme_trend`` give on their own: for a
+    round read from its answers and from its tallies, with a history of a counted round, a
+    round below the threshold and one that has not closed."""
+    version = next(iter(items.values())).version
+    earlier = [
+        RoundFactory.create(
+            school=school,
+            version=version,
+            opens_at=OPENS - timedelta(days=d),
+            closes_at=CLOSES - timedelta(days=d),
+        )
+        for d in (400, 200)
+    ]
+    respond(earlier[0], sheets(items, 6))  # counted: read from its tallies
+    respond(earlier[1], sheets(items, 4))  # below the threshold: not in the trend
+    tally_closed(now=AFTER, round_ids=[r.pk for r in earlier])
+    later = RoundFactory.create(
+        school=school, version=version, opens_at=AFTER, closes_at=AFTER + timedelta(days=9)
+    )
+    current = RoundFactory.create(school=school, version=version)
+    respond(current, sheets(items, 7))
+    rounds = [*Round.objects.filter(pk__in=[r.pk for r in earlier]), later, current]
+
+    # Not counted yet: a look for ballots still waiting, the count, the answers of the round
+    # and the tallies of the history (two readings of theme figures), the distributions.
+    # Counted, as every round is soon after closing: the count, the tallies twice.
+    for counted, queries in ((False, 5), (True, 3)):
+        if counted:
+            tally_closed(now=AFTER, round_ids=[current.pk])
+            current.refresh_from_db()
+            assert current.is_tallied
+        with django_assert_num_queries(queries):
+            figures = round_figures(current, rounds, AFTER)
+        assert figures.gate == round_gate(current, AFTER)
+        assert figures.distributions == item_distributions(current, AFTER)
+        assert figures.themes == theme_stats(current, AFTER)
+        assert figures.trend == theme_trend(rounds, AFTER)
+        assert set(figures.trend) == {earlier[0].pk, current.pk}
+
+    shut = round_figures(earlier[1], rounds, AFTER)
+    assert shut.gate.reason == "below_threshold"
+    assert (shut.distributions, shut.themes, shut.trend) == ({}, {}, {})
 
 
 # 4: subgroups. Nobody may subtract released figures from the parent's to isolate a few people.
