@@ -337,6 +337,11 @@ class Step:
     title: str
     items: list[Item]
 
+    @property
+    def shows_texts(self) -> bool:
+        """The open answers are shown on their own step and in the review only."""
+        return self.key in ("open", "review")
+
 
 def _scale() -> list[tuple[int, str]]:
     return [
@@ -521,15 +526,13 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     index = keys.index(step)
     draft = _draft_of(invitation)
     if request.method == "GET":
-        # The open answers are shown on their own step and in the review only.
-        texts = steps[index].key in ("open", "review")
-        given = draft.answers(texts=texts) if draft else Answers()
+        given = draft.answers(texts=steps[index].shows_texts) if draft else Answers()
         return _step_page(request, invitation, steps, index, given, {})
     if draft is None:
         draft, _created = Draft.objects.get_or_create(invitation=invitation)
     given, errors = _save(draft, request.POST, round_)
     go = request.POST.get("go", "next")
-    if go == "save" or (request.htmx and "go" not in request.POST):  # type: ignore[attr-defined]
+    if go == "save":
         # The script's batch of taps (or its last one, sent as the page is hidden): the page
         # only wants to hear whether they were saved.
         return render(request, "surveys/answer.html#save-status", {"errors": errors, "saved": True})
@@ -559,7 +562,6 @@ def _step_page(
     all_items = [item for s in steps for item in s.items]
     scale = _scale()
     review = current.key == "review"
-    texts = current.key in ("open", "review")
     context = {
         "round": round_,
         "step": current,
@@ -569,7 +571,7 @@ def _step_page(
         "previous": steps[index - 1].key if index > 0 else None,
         "answers": {int(k): v for k, v in given.scores.items()},
         "open_answers": {int(k): v for k, v in given.texts.items()},
-        "open_questions": list(_questions(round_).values()) if texts else [],
+        "open_questions": list(_questions(round_).values()) if current.shows_texts else [],
         "errors": errors,
         "missing": given.missing(all_items) if review else [],
         "all_items": all_items if review else [],

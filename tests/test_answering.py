@@ -84,7 +84,9 @@ def test_answering_pages_need_the_link(client: Client, db: None) -> None:
 def test_each_answer_is_saved_as_it_is_given(answering: Client, round_: Round) -> None:
     item = Item.objects.filter(version=round_.version, theme__number=1).first()
     assert item is not None
-    response = answering.post("/vragenlijst/t1/", {f"item-{item.pk}": "2"}, HTTP_HX_REQUEST="true")
+    response = answering.post(
+        "/vragenlijst/t1/", {f"item-{item.pk}": "2", "go": "save"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "Opgeslagen" in response.content.decode()
     assert Draft.objects.get().answers().scores == {str(item.pk): 2}
