@@ -8,10 +8,42 @@
     return el && el.matches && el.matches("input, textarea, select, [contenteditable]");
   }
 
+  function isPoll(elt, verb) {
+    return verb === "get" && elt && elt.dataset && "etag" in elt.dataset;
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
-    const elt = event.detail.elt;
-    if (elt && elt.dataset && elt.dataset.etag && event.detail.verb === "get") {
-      event.detail.headers["If-None-Match"] = '"' + elt.dataset.etag + '"';
+    const detail = event.detail;
+    if (isPoll(detail.elt, detail.verb) && detail.elt.dataset.etag) {
+      detail.headers["If-None-Match"] = '"' + detail.elt.dataset.etag + '"';
+    }
+  });
+
+  // A poll that was on its way while this screen sent something (a step, an answer) may have
+  // been answered from the state before it, yet arrive after the answer to what was sent; it
+  // would put the old state back, under a tag that keeps it there. So a poll sent while a post
+  // was in flight, or overtaken by one, is not shown; the next poll catches up.
+  let posts = 0;
+  let inFlight = 0;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const config = event.detail.requestConfig;
+    if (!config) return;
+    if (isPoll(event.detail.elt || config.elt, config.verb)) {
+      config.postsBefore = posts;
+      config.postInFlight = inFlight > 0;
+    } else if (config.verb !== "get") {
+      posts += 1;
+      inFlight += 1;
+      config.counted = true;
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const config = event.detail.requestConfig;
+    if (config && config.counted) {
+      config.counted = false;
+      inFlight -= 1;
     }
   });
 
@@ -21,9 +53,14 @@
       detail.shouldSwap = false;
       return;
     }
+    const config = detail.requestConfig;
+    const poll = config && "postsBefore" in config;
+    if (poll && (config.postInFlight || config.postsBefore !== posts)) {
+      detail.shouldSwap = false;
+      return;
+    }
     // A poll never replaces a form someone is typing in; the next poll catches up.
     const target = detail.target;
-    const poll = detail.requestConfig && detail.requestConfig.verb === "get";
     if (poll && target && target.contains(document.activeElement) && isField(document.activeElement)) {
       detail.shouldSwap = false;
     }
