@@ -230,8 +230,10 @@ def main() -> int:
     # One more teacher than submit: that one reloads a step page of the questionnaire.
     *submit_keys, stepping_key = data.ready_to_submit(f"{run}-submit", SUBMITTERS + 1)
     tokens = data.invited(f"{run}-flow", (ROUNDS + 1) * FLOW_PER_ROUND)
-    leader_cookie = f"sessionid={data.logged_in(school.leader)}"
-    phone_cookie = f"sessionid={data.phone_in(school.focus)}"
+    # A browser sends back the CSRF cookie the first page set; without it every page would
+    # make a new secret and set it again, as only a first visit does.
+    leader_cookie = f"sessionid={data.logged_in(school.leader)}; csrftoken={CSRF}"
+    phone_cookie = f"sessionid={data.phone_in(school.focus)}; csrftoken={CSRF}"
     with connection.cursor() as cursor:
         # Autovacuum would do this in production; the CI machine's PostgreSQL runs without it.
         cursor.execute("ANALYZE")
@@ -288,11 +290,10 @@ def main() -> int:
 
         # 2. A teacher's phone loads a step of the questionnaire (one theme's statements).
         step = f"{base}/vragenlijst/t1/"
-        status, _, _ = fetch(step, {"Cookie": f"sessionid={stepping_key}"})
+        stepping_cookie = f"sessionid={stepping_key}; csrftoken={CSRF}"
+        status, _, _ = fetch(step, {"Cookie": stepping_cookie})
         assert status == 200, f"the step page answered {status}"
-        bares, steps = paired(
-            (bare, {}), (step, {"BENCH_COOKIE": f"sessionid={stepping_key}"}), seconds=s
-        )
+        bares, steps = paired((bare, {}), (step, {"BENCH_COOKIE": stepping_cookie}), seconds=s)
         figures.append(throughput("questionnaire step page (one theme)", bares, steps, 0.15))
 
         # 3. A phone in the focus group polls while nothing changes: 304 Not Modified.

@@ -355,11 +355,15 @@ def _scale() -> list[tuple[int, str]]:
 
 
 def _group(items: list[Item]) -> list[tuple[str, list[Item]]]:
-    groups: dict[str, list[Item]] = {}
+    """The statements by theme, in order, under the theme's name (looked up once per theme:
+    every step page and save asks this)."""
+    groups: dict[int | None, list[Item]] = {}
     for item in items:
-        title = item.theme.name if item.theme else _("How we talk with each other")
-        groups.setdefault(title, []).append(item)
-    return list(groups.items())
+        groups.setdefault(item.theme_id, []).append(item)
+    return [
+        (group[0].theme.name if group[0].theme else _("How we talk with each other"), group)
+        for group in groups.values()
+    ]
 
 
 def _items(round_: Round) -> list[Item]:
@@ -443,7 +447,12 @@ def _draft_of(invitation: Invitation) -> Draft | None:
 
 
 def _stop(request: HttpRequest, reason: str, status: int = 200) -> HttpResponse:
-    return render(request, "surveys/answer_stop.html", {"reason": reason}, status=status)
+    response = render(request, "surveys/answer_stop.html", {"reason": reason}, status=status)
+    if getattr(request, "htmx", False):
+        # "Next" swaps a step into <main>; a whole page (the round closed meanwhile, say)
+        # replaces the body instead.
+        response["HX-Retarget"] = "body"
+    return response
 
 
 @never_cache
@@ -535,7 +544,9 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     if go == "save":
         # The script's batch of taps (or its last one, sent as the page is hidden): the page
         # only wants to hear whether they were saved.
-        return render(request, "surveys/answer.html#save-status", {"errors": errors, "saved": True})
+        return render(
+            request, "surveys/_answer_step.html#save-status", {"errors": errors, "saved": True}
+        )
     if not errors:
         index = max(index - 1, 0) if go == "back" else min(index + 1, len(keys) - 1)
         if not request.htmx:  # type: ignore[attr-defined]
@@ -583,7 +594,10 @@ def _step_page(
         # teacher's waiting taps can never be sent into another's questionnaire.
         "pending_key": salted_hmac("surveys.answer.pending", str(invitation.pk)).hexdigest()[:20],
     }
-    return render(request, "surveys/answer.html", context)
+    # "Next" and "Back" through htmx get the step alone, swapped into the page's <main>: the
+    # layout around it is already on the phone.
+    template = "surveys/_answer_step.html" if request.htmx else "surveys/answer.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, str]]:

@@ -124,7 +124,11 @@ def test_next_from_the_page_script_answers_with_the_next_step(
     # One request instead of a post and a redirected get; the address bar follows.
     assert response.status_code == 200
     assert response["HX-Push-Url"] == "/vragenlijst/t2/"
-    assert "Stap 2 van" in response.content.decode()
+    step = response.content.decode()
+    assert "Stap 2 van" in step
+    # The step alone, for the page's <main>, with its title: the layout is on the phone.
+    assert "<title>" in step and "<html" not in step and 'id="main"' not in step
+    assert 'hx-target="#main"' in step
     back = answering.post("/vragenlijst/t2/", {"go": "back"}, HTTP_HX_REQUEST="true")
     assert back["HX-Push-Url"] == "/vragenlijst/t1/"
     assert f'id="item-{item.pk}-5" value="5" checked' in back.content.decode()
@@ -254,6 +258,16 @@ def test_answers_cannot_be_sent_after_the_round_closed(answering: Client, round_
         assert "Deze vragenlijst is gesloten" in page
         assert answering.get("/vragenlijst/t1/").status_code == 200
     assert not Ballot.objects.exists()
+
+
+def test_next_after_the_round_closed_replaces_the_whole_page(
+    answering: Client, round_: Round
+) -> None:
+    with time_machine.travel(round_.closes_at + timedelta(minutes=1), tick=False):
+        response = answering.post("/vragenlijst/t1/", {"go": "next"}, HTTP_HX_REQUEST="true")
+    # Not a step for <main> but the page that says why: it takes the body.
+    assert response["HX-Retarget"] == "body"
+    assert "<html" in response.content.decode()
 
 
 def test_the_link_stops_working_when_the_round_closes(

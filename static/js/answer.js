@@ -6,8 +6,8 @@
 // with sendBeacon, which the browser delivers even as the page goes away. The server merges
 // every save into the same sealed draft, so another device resumes where this one was.
 //
-// Loaded once per page (in <head>); htmx swaps only <body>, so every listener is on the
-// document and every lookup is made again after a swap.
+// Loaded once per page (in <head>); htmx swaps each next step into <main>, so every listener
+// is on the document and every lookup is made again after a swap.
 (function () {
   "use strict";
 
