@@ -517,29 +517,85 @@ def answer_start(request: HttpRequest) -> HttpResponse:
 SAVE_WITHIN_SECONDS = 12
 
 
+def _cannot_answer(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
+    """The page that says why this invitation cannot be answered (any more), if it cannot."""
+    if invitation.done:
+        return _stop(request, "done")
+    if not invitation.round.is_open(timezone.now()):
+        return _stop(request, "closed")
+    return None
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer_step(request: HttpRequest, step: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post_step(request, step)
     invitation = _answering(request)
     if invitation is None:
         return _stop(request, "no_session", status=403)
-    round_ = invitation.round
-    if invitation.done:
-        return _stop(request, "done")
-    if not round_.is_open(timezone.now()):
-        return _stop(request, "closed")
-    steps = _steps(round_)
+    stop = _cannot_answer(request, invitation)
+    if stop is not None:
+        return stop
+    steps = _steps(invitation.round)
     keys = [s.key for s in steps]
     if step not in keys:
         return redirect("surveys:answer")
     index = keys.index(step)
     draft = _draft_of(invitation)
-    if request.method == "GET":
-        given = draft.answers(texts=steps[index].shows_texts) if draft else Answers()
-        return _step_page(request, invitation, steps, index, given, {})
-    if draft is None:
-        draft, _created = Draft.objects.get_or_create(invitation=invitation)
-    given, errors = _save(draft, request.POST, round_)
+    given = draft.answers(texts=steps[index].shows_texts) if draft else Answers()
+    return _step_page(request, invitation, steps, index, given, {})
+
+
+# What a save reads, in the statement that locks the draft: the draft and what the checks and
+# the next step's page need of its invitation, round, version and school.
+_LOCKED_FIELDS = (
+    "scores",
+    "texts",
+    *(f"invitation__{name}" for name in _ANSWERING_FIELDS if not name.startswith("draft__")),
+)
+
+
+def _locked_draft(request: HttpRequest) -> Draft | None:
+    """The draft of the session's invitation, locked until the transaction ends, read with its
+    invitation, round, version and school in that one statement. The lock is the draft's
+    own, so a save that waited for another reads the draft as that one left it."""
+    pk = request.session.get(SESSION_KEY)
+    if not pk:
+        return None
+    try:
+        return (
+            Draft.objects.select_for_update(of=("self",))
+            .select_related("invitation__round__version", "invitation__round__school")
+            .only(*_LOCKED_FIELDS)
+            .get(invitation_id=pk)
+        )
+    except Draft.DoesNotExist:
+        return None
+
+
+def _post_step(request: HttpRequest, step: str) -> HttpResponse:
+    """A save: the script's batch of taps (``go=save``), or "Next" or "Back" with the step."""
+    with transaction.atomic():
+        draft = _locked_draft(request)
+        # No draft (yet): the first save, or none of this session (or no longer: sent).
+        invitation = draft.invitation if draft is not None else _answering(request)
+        if invitation is None:
+            return _stop(request, "no_session", status=403)
+        stop = _cannot_answer(request, invitation)
+        if stop is not None:
+            return stop
+        round_ = invitation.round
+        steps = _steps(round_)
+        keys = [s.key for s in steps]
+        if step not in keys:
+            return redirect("surveys:answer")
+        if draft is None:
+            made, _created = Draft.objects.get_or_create(invitation=invitation)
+            # Another first save may have made it a moment ago: merge into it as it is now.
+            draft = Draft.objects.select_for_update().get(pk=made.pk)
+        given, errors = _merge(draft, request.POST, round_)
+    index = keys.index(step)
     go = request.POST.get("go", "next")
     if go == "save":
         # The script's batch of taps (or its last one, sent as the page is hidden): the page
@@ -600,9 +656,10 @@ def _step_page(
     return render(request, template, context)
 
 
-def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, str]]:
-    """Merge what was posted into the draft and seal it again, under a row lock so two quick
-    saves from a phone cannot overwrite each other. Returns everything answered so far."""
+def _merge(locked: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, str]]:
+    """Merge what was posted into the draft and seal it again. The caller holds the draft's
+    row lock (``_locked_draft``), so two quick saves from a phone cannot overwrite each
+    other. Returns everything answered so far."""
     items = _items(round_)
     values, errors = _read_values(data, items)
     open_keys = set(_questions(round_))
@@ -611,15 +668,13 @@ def _save(draft: Draft, data: Any, round_: Round) -> tuple[Answers, dict[int, st
         for key, value in data.items()
         if key.startswith("open-") and key.removeprefix("open-") in open_keys
     }
-    with transaction.atomic():
-        locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        before = locked.answers()
-        answers = Answers(scores={**before.scores}, texts={**before.texts})
-        answers.scores.update({str(pk): value for pk, value in values.items()})
-        answers.texts.update(texts)
-        changed = locked.seal(answers, sizes_of(round_.version), before=before)
-        if changed:
-            locked.save(update_fields=changed)
+    before = locked.answers()
+    answers = Answers(scores={**before.scores}, texts={**before.texts})
+    answers.scores.update({str(pk): value for pk, value in values.items()})
+    answers.texts.update(texts)
+    changed = locked.seal(answers, sizes_of(round_.version), before=before)
+    if changed:
+        locked.save(update_fields=changed)
     return answers, errors
 
 
