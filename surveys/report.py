@@ -11,9 +11,9 @@ from dialoog.models import School
 from interventions.models import Theme
 
 from . import anonymity
-from .models import Item, LeaderAnswer, Round, SuggestionChoice
+from .models import Item, LeaderAnswer, Round, SuggestionChoice, frozen_content, intervention_ids
 from .signals import ItemStats, Signal, compute_signals
-from .suggestions import Suggestion, intervention_ids, suggest, with_intervention_ids
+from .suggestions import Suggestion, suggest
 
 
 @dataclass
@@ -79,10 +79,11 @@ class RoundReport:
 
 
 def school_rounds(school: School) -> list[Round]:
-    """Every round of the school, newest first, with what a report shows of it (its audience):
-    one query, from which ``latest_released`` and ``earlier_rounds`` pick. Read through the
+    """Every round of the school, newest first, with what a report shows of it (its audience)
+    and builds it from (its version, whose frozen statements are read once per process): one
+    query, from which ``latest_released`` and ``earlier_rounds`` pick. Read through the
     school, so each round has it without joining it again."""
-    return list(school.rounds.select_related("team"))
+    return list(school.rounds.select_related("team", "version"))
 
 
 def earlier_rounds(round_: Round, rounds: Iterable[Round] | None = None) -> list[Round]:
@@ -111,19 +112,19 @@ def build(
     ``surveys.anonymity.round_figures``, so from the tallies once the round is counted (they
     never change after that). The history is picked from ``rounds`` (``school_rounds``) when
     given, else read, and only for a closed round: before closing the gate shows nothing.
-    At most nine queries when released (eight with ``rounds``), whatever the number of
-    rounds before it; at most three when not."""
+    At most eight queries when released (seven with ``rounds``), whatever the number of
+    rounds before it, plus one for the version when ``round_`` was read without it and one
+    the first time this process meets the version's statements; at most three when not."""
     history = earlier_rounds(round_, rounds) if round_.is_closed(now) else []
     figures = anonymity.round_figures(round_, history, now)
     gate = figures.gate
     report = RoundReport(round=round_, gate=gate)
     if not gate.released:
         return report
-    items = list(
-        with_intervention_ids(Item.objects.filter(version_id=round_.version_id)).select_related(
-            "theme"
-        )
-    )
+    # A version never changes: its statements (with themes and interventions) are read once
+    # per process.
+    version = round_.version
+    items = frozen_content(version.pk, version.fingerprint)[0]
     distributions = figures.distributions
     stats = figures.themes
     leader = dict(LeaderAnswer.objects.filter(round=round_).values_list("item_id", "value"))

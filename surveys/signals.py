@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Literal
 
 from django.utils.formats import number_format
@@ -246,7 +246,8 @@ def agreement(counts: Mapping[int, int]) -> float:
     return max(-1.0, min(1.0, result))
 
 
-def _pattern_agreement(pattern: Sequence[int]) -> float:
+@cache  # a pure function of one of the 31 patterns of five categories, asked for again and again
+def _pattern_agreement(pattern: tuple[int, ...]) -> float:
     """The agreement of one layer, a uniform distribution over the categories marked 1.
 
     Unimodality ``U`` counts the triples of categories ``i < j < m``: a 1-0-1 triple breaks

@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, QuerySet
+from django.db.models import F
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from dialoog.models import School
 from interventions.models import Intervention, Recommendation, Theme
 
-from .models import Item, Round
+from .models import Item, Round, intervention_ids
 from .signals import ItemStats, Signal, lowest_items, theme_means
 
 Route = Literal["how_to_why", "why_to_how"]
@@ -348,24 +347,8 @@ def _reason(
     return str(SUGGESTION) % {"signal": lead, "recommendation": label, "interventions": listed}
 
 
-def with_intervention_ids(items: QuerySet[Item]) -> QuerySet[Item]:
-    """``items``, each with ``intervention_ids``: the ids of the interventions the statement
-    was written from (``Item.interventions``), gathered in the same query rather than by a
-    prefetch that would build an Intervention for every link. Read them with
-    ``intervention_ids``."""
-    links = Item.interventions.through.objects.filter(item_id=OuterRef("pk"))
-    return items.annotate(intervention_ids=ArraySubquery(links.values("intervention_id")))
-
-
-def intervention_ids(item: Item) -> list[int]:
-    """What ``with_intervention_ids`` gathered for ``item``."""
-    # getattr: the annotation is not part of Item's type for mypy.
-    ids: list[int] = getattr(item, "intervention_ids")  # noqa: B009
-    return ids
-
-
 def interventions_by_item(round: Round) -> dict[int, list[int]]:
     """Per item id of the round's questionnaire: the ids of the interventions the statement
     was written from, for ``suggest``. One query."""
-    items = with_intervention_ids(Item.objects.filter(version_id=round.version_id))
+    items = Item.objects.filter(version_id=round.version_id).with_intervention_ids()
     return {item.pk: intervention_ids(item) for item in items}

@@ -21,13 +21,14 @@ from .factories import MembershipFactory, TeamFactory, UserFactory
 from .survey_helpers import close_and_count, open_round, write_draft
 
 # The person (the session comes from Redis) and the school (tenancy); the teachers and teams;
-# the school's rounds; the released round's gates (one count for its whole history), the
-# theme sums of every released round and its own tallies, its statements, the leader's view,
-# the suggestions chosen, the catalogue (recommendations, interventions); the open reminders;
-# the steps' counts (invited to the newest round, interviews, focus sessions with their
+# the school's rounds with their versions; the released round's gates (one count for its whole
+# history), the theme sums of every released round and its own tallies, the leader's view, the
+# suggestions chosen, the catalogue (recommendations, interventions); the open reminders; the
+# steps' counts (invited to the newest round, interviews, focus sessions with their
 # agreements, activities this school year); the navigation's memberships; the school's board,
-# whose name the page shows.
-DASHBOARD_QUERIES = 20
+# whose name the page shows. The round's statements are not read again: a version is frozen,
+# so each process reads them once (surveys.models.frozen_content), on the first visit.
+DASHBOARD_QUERIES = 19
 
 
 def _rounds(school: School, team: Team, answered: Sequence[int]) -> list[Round]:
@@ -51,7 +52,8 @@ def _rounds(school: School, team: Team, answered: Sequence[int]) -> list[Round]:
 
 
 def _queries(client: Client, url: str) -> tuple[int, str]:
-    client.get(url)  # the session and the content types come from their caches after this
+    # The session, the content types and the version's statements come from memory after this.
+    client.get(url)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
