@@ -142,6 +142,12 @@ def is_releasable(count: int, threshold: int) -> bool:
     return count >= threshold
 
 
+def open_threshold_allowed(threshold: int, open_threshold: int) -> bool:
+    """May a round's open answers have this threshold? A written sentence is the easiest
+    answer to recognise: its threshold is never below the one for the scores."""
+    return open_threshold >= threshold
+
+
 def shown_count(count: int, threshold: int) -> int | None:
     """A count of people as it may be shown: itself from ``threshold`` on, ``None`` below it
     (shown as "fewer than N"). No query."""

@@ -38,6 +38,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from .anonymity import is_releasable
 from .models import (
     Answer,
     Ballot,
@@ -72,7 +73,9 @@ def box_ready_to_open(round_: Round, now: datetime) -> bool:
             return False
         if locked.box_opened_at is not None:
             return locked.ballots.exists()
-        if locked.tallied_at is not None or locked.ballots.count() < locked.threshold:
+        if locked.tallied_at is not None or not is_releasable(
+            locked.ballots.count(), locked.threshold
+        ):
             return False
         Round.objects.filter(pk=locked.pk).update(box_opened_at=now)
         round_.box_opened_at = now

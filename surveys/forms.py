@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from dialoog.models import School, Team
 
-from .anonymity import round_gate, subtraction_risk_for
+from .anonymity import is_releasable, open_threshold_allowed, round_gate, subtraction_risk_for
 from .models import QuestionnaireTemplate, Round
 
 
@@ -83,7 +83,7 @@ class RoundForm(forms.Form):
             elif closes_at <= self.now:
                 self.add_error("closes_at", _("This moment has already passed."))
         threshold, open_threshold = data.get("threshold"), data.get("open_threshold")
-        if threshold and open_threshold and open_threshold < threshold:
+        if threshold and open_threshold and not open_threshold_allowed(threshold, open_threshold):
             self.add_error(
                 "open_threshold",
                 _("Open answers need at least as many respondents as the scores (%(n)s).")
@@ -102,7 +102,8 @@ class RoundForm(forms.Form):
             # Refused outright, not confirmed away: it is about other people's answers.
             if risk := subtraction_risk_for(probe, members):
                 raise ValidationError(risk.message, code="subtractable")
-            if self.audience_size < threshold and not data.get("confirm_small"):
+            # Fewer than the threshold can never see results.
+            if not is_releasable(self.audience_size, threshold) and not data.get("confirm_small"):
                 # Shown as a warning with a confirm button; the form keeps every value.
                 self.fields["confirm_small"].widget = forms.CheckboxInput()
                 raise ValidationError(

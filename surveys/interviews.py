@@ -33,6 +33,7 @@ from dialoog.models import AuditEntry, School, User, audit
 from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 from interventions.models import Theme
 
+from .anonymity import is_releasable
 from .interview_forms import InterviewNoteForm, InterviewPlanForm
 from .models import Block, Interview, InterviewNote, InterviewQuerySet, Item, Round
 from .report import RoundReport
@@ -350,7 +351,7 @@ def interview_themes(request: HttpRequest, school: School, round_pk: int) -> Htt
     with_notes: int = Interview.objects.filter(round=round_, notes__isnull=False).aggregate(
         n=Count("pk", distinct=True)
     )["n"]
-    released = with_notes >= round_.threshold
+    released = is_releasable(with_notes, round_.threshold)
     rows: list[ThemeCount] = []
     if released:
         # One grouped query over the note-theme links: per theme the coded notes, and how

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from dialoog.models import School
 
+from .anonymity import is_releasable
 from .ballots import open_box
 from .models import (
     DONT_KNOW,
@@ -149,7 +150,7 @@ def _released(thresholds: dict[int, int]) -> dict[int, int]:
     """Of these rounds (id: threshold), the ones whose results were released, with their
     number of respondents."""
     counts = Response.objects.per_round(thresholds)
-    return {pk: counts[pk] for pk, t in thresholds.items() if counts.get(pk, 0) >= t}
+    return {pk: counts[pk] for pk, t in thresholds.items() if is_releasable(counts.get(pk, 0), t)}
 
 
 def _purge_rounds(scope: _Scope) -> int:
@@ -278,7 +279,7 @@ def _tally(round_id: int, now: datetime) -> int:
             return 0
         ((_pk, threshold, box_opened_at),) = claimed
         waiting = Ballot.objects.filter(round_id=round_id).count()
-        if waiting and (box_opened_at is not None or waiting >= threshold):
+        if waiting and (box_opened_at is not None or is_releasable(waiting, threshold)):
             # Another run is still opening the box, or a late ballot made it reach the
             # threshold after this run looked: the next run opens and counts it.
             return 0

@@ -3,10 +3,12 @@ whom. A teacher must be able to trust that no answer can be traced back to them.
 
 from __future__ import annotations
 
+import ast
 import itertools
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import factory
@@ -573,3 +575,48 @@ def test_released_subgroups_can_never_be_subtracted_down_to_a_small_group(
     assert len(withheld) <= 1
     for k in withheld:
         assert subgroups[k] == min(subgroups[e] for e in eligible)
+
+
+# --- One gate ---------------------------------------------------------------------------------
+
+_PROJECT = Path(__file__).resolve().parent.parent
+_GATE = _PROJECT / "surveys" / "anonymity.py"
+
+
+def _threshold_comparisons(path: Path) -> list[str]:
+    """The lines of ``path`` that compare something with a threshold directly: a name or an
+    attribute called ``*threshold*``, or a call of one, as an operand of <, <=, > or >=."""
+
+    def names_a_threshold(node: ast.expr) -> bool:
+        if isinstance(node, ast.Call):
+            node = node.func
+        if isinstance(node, ast.Name):
+            return "threshold" in node.id
+        if isinstance(node, ast.Attribute):
+            return "threshold" in node.attr
+        return False
+
+    ordering = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.Compare) or not any(isinstance(o, ordering) for o in node.ops):
+            continue
+        if any(names_a_threshold(operand) for operand in (node.left, *node.comparators)):
+            found.append(f"{path.relative_to(_PROJECT)}:{node.lineno}")
+    return found
+
+
+def test_only_the_anonymity_module_compares_with_a_threshold() -> None:
+    """Whether a figure may be shown (results, interviews, the focus group's check-in, the
+    practice runner, the ballot box, retention) is decided in surveys/anonymity.py only; a
+    comparison written out anywhere else is a second rule that can drift from it."""
+    apps = ("dialoog", "surveys", "interventions", "nudges", "practice")
+    sources = [
+        path
+        for app in apps
+        for path in (_PROJECT / app).rglob("*.py")
+        if "migrations" not in path.parts and path != _GATE
+    ]
+    assert len(sources) > 50  # the apps were found
+    assert _threshold_comparisons(_GATE)  # and the check finds the gate's own comparisons
+    assert [line for path in sources for line in _threshold_comparisons(path)] == []
