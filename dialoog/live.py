@@ -144,6 +144,11 @@ LIVE_STATE_SECONDS = 1
 _remembered: dict[str, tuple[float, int]] = {}  # key -> (until, version), this worker only
 
 
+def forget_remembered() -> None:
+    """Forget every version this worker remembers (a test starts without them)."""
+    _remembered.clear()
+
+
 def _state_key(model: type[models.Model], pk: object) -> str:
     return f"live:{model._meta.label_lower}:{pk}"
 

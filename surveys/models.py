@@ -25,6 +25,7 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dialoog.i18n import pick
@@ -338,6 +339,26 @@ def frozen_content(version_id: int, fingerprint: str) -> tuple[list[Item], dict[
             {str(q.pk): q for q in OpenQuestion.objects.filter(version_id=version_id)},
         )
     return _FROZEN[key]
+
+
+def frozen_texts(version_id: int, fingerprint: str) -> list[str]:
+    """The version's statements in the active language, in order: frozen too."""
+    key = (version_id, fingerprint, get_language() or "")
+    if key not in _TEXTS:
+        if len(_TEXTS) > 128:
+            _TEXTS.clear()
+        _TEXTS[key] = [item.text for item in frozen_content(version_id, fingerprint)[0]]
+    return _TEXTS[key]
+
+
+_TEXTS: dict[tuple[int, str, str], list[str]] = {}
+
+
+def forget_frozen() -> None:
+    """Forget the versions this process has read. The app never needs to (a version does not
+    change); a test that changes one behind the app's back does."""
+    _FROZEN.clear()
+    _TEXTS.clear()
 
 
 def intervention_ids(item: Item) -> list[int]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.utils.translation import get_language
 
 from dialoog.models import School, Team, User
 from nudges.models import Nudge, Rule
@@ -18,6 +17,7 @@ from .models import (
     QuestionnaireTemplate,
     Round,
     frozen_content,
+    frozen_texts,
     hash_token,
     sizes_of,
     stored_value,
@@ -131,23 +131,10 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
         Nudge.objects.live().filter(
             recipient_id=invitation.user_id, rule=Rule.RESPONDENTS, target_id=round_.pk
         ).delete()
-    texts = _statement_texts(version.pk, version.fingerprint)
+    texts = frozen_texts(version.pk, version.fingerprint)
     copy = [
         CopyLine(text=text, value=stored_value(kept.scores[str(item.pk)]))
         for item, text in zip(items, texts, strict=True)
     ]
     open_copy = {questions[key].text: text for key, text in kept.texts.items()}
     return copy, open_copy
-
-
-def _statement_texts(version_id: int, fingerprint: str) -> list[str]:
-    """The version's statements in the active language, in order: frozen too."""
-    key = (version_id, fingerprint, get_language() or "")
-    if key not in _TEXTS:
-        if len(_TEXTS) > 128:
-            _TEXTS.clear()
-        _TEXTS[key] = [item.text for item in frozen_content(version_id, fingerprint)[0]]
-    return _TEXTS[key]
-
-
-_TEXTS: dict[tuple[int, str, str], list[str]] = {}

@@ -75,12 +75,11 @@ def _clear_cache() -> None:
     # Rate limits of allauth live in the cache; each test starts from zero. So do the live
     # versions a worker remembers (dialoog.live).
     cache.clear()
-    live._remembered.clear()
+    live.forget_remembered()
     # A version's statements are remembered per worker by id (and fingerprint).
-    from surveys import models, services
+    from surveys.models import forget_frozen
 
-    models._FROZEN.clear()
-    services._TEXTS.clear()
+    forget_frozen()
 
 
 @pytest.fixture

@@ -320,14 +320,14 @@ def test_submitting_forty_answers_costs_a_fixed_number_of_queries(
     assert len(item_ids) == 40
     question = version.open_questions.first()
     assert question is not None
-    from surveys import models as survey_models
     from surveys import services
+    from surveys.models import forget_frozen
 
     # Opening the link read the version's statements before this test added some (a frozen
     # version never changes outside a test).
-    survey_models._FROZEN.clear()
+    forget_frozen()
     write_draft(invitation, {str(pk): 3 for pk in item_ids}, {str(question.pk): "Meer tijd."})
-    survey_models._FROZEN.clear()
+    forget_frozen()
     # In one transaction (here a savepoint and its release, as the test runs in a
     # transaction): lock the round and read the invitation, claim the invitation, read the
     # draft, drop the ballot into the box, delete the draft, end the teacher's reminders.

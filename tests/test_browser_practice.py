@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,9 @@ from playwright.sync_api import (
     Route,
     expect,
 )
+
+if TYPE_CHECKING:
+    from practice.models import PracticeSession
 
 from .browser_helpers import DEMO_PASSWORD, LOGIN_BUTTON, log_in, screenshot
 from .test_browser import (  # noqa: F401
@@ -58,6 +62,28 @@ def _reflect(phone: Page, helped: int, keep: str) -> None:
     form.locator("textarea[name=keep]").fill(keep)
     form.locator("[type=submit]").click()
     expect(phone.get_by_test_id("reflected")).to_be_visible()
+
+
+def _running_feedback_session(**fields: Any) -> PracticeSession:
+    """ "Giving and receiving feedback", started now at De Regenboog's meeting of today."""
+    from dialoog.models import School
+    from interventions.models import Activity
+    from practice.models import Format, PracticeSession
+
+    now = timezone.now()
+    return PracticeSession.objects.create(
+        activity=Activity.objects.create(
+            school=School.objects.get(slug="de-regenboog"),
+            kind=Activity.Kind.TEAM_MEETING,
+            title="Teamvergadering december",
+            starts_at=now,
+            duration_minutes=60,
+        ),
+        format=Format.objects.library().get(slug="feedback"),
+        started_at=now,
+        phase_started_at=now,
+        **fields,
+    )
 
 
 def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend(
@@ -196,24 +222,7 @@ def test_space_pressed_the_moment_the_presenter_screen_shows_pauses_the_timer(
     """On a slow network the screen shows before htmx has arrived. The first press of the space
     bar must not be lost (it once was: the key handler came with a deferred script, after
     htmx, and the timer ran on); it waits for htmx and goes through it."""
-    from dialoog.models import School
-    from interventions.models import Activity
-    from practice.models import Format, PracticeSession
-
-    now = timezone.now()
-    session = PracticeSession.objects.create(
-        activity=Activity.objects.create(
-            school=School.objects.get(slug="de-regenboog"),
-            kind=Activity.Kind.TEAM_MEETING,
-            title="Teamvergadering december",
-            starts_at=now,
-            duration_minutes=60,
-        ),
-        format=Format.objects.library().get(slug="feedback"),
-        started_at=now,
-        phase_started_at=now,
-        paused=False,
-    )
+    session = _running_feedback_session(paused=False)
     beamer = _context(browser, demo)
     try:
         presenter = beamer.new_page()
@@ -251,24 +260,10 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
     before it and arrive after the answer to the reflection. It once put the form back, under
     the new version's tag, so it stayed: the teacher was asked again (and CI saw it once). The
     poll is held here, answered before the post, and released after it."""
-    from dialoog.models import School
-    from interventions.models import Activity
-    from practice.models import Format, PracticeSession
+    from practice.models import Format
 
-    now = timezone.now()
-    feedback = Format.objects.library().get(slug="feedback")
-    session = PracticeSession.objects.create(
-        activity=Activity.objects.create(
-            school=School.objects.get(slug="de-regenboog"),
-            kind=Activity.Kind.TEAM_MEETING,
-            title="Teamvergadering december",
-            starts_at=now,
-            duration_minutes=60,
-        ),
-        format=feedback,
-        started_at=now,
-        phase_started_at=now,
-        current=feedback.steps.count(),
+    session = _running_feedback_session(
+        current=Format.objects.library().get(slug="feedback").steps.count()
     )
     ctx = _context(browser, demo, phone=True)
     try:

@@ -223,7 +223,7 @@ def test_a_statement_that_looks_like_a_formula_stays_text(released: Round) -> No
     Item.objects.filter(pk=item.pk).update(text_nl=formula)
     # Nothing in the app edits a frozen statement, so the process keeps the ones it read
     # (surveys.models.frozen_content); this one was edited behind its back.
-    models._FROZEN.clear()
+    models.forget_frozen()
     report = report_of(released)
 
     statements = [row[1] for row in blocks(csv_rows(report_csv(report)))[2][1:]]
