@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .forms import submitted
 from .http import no_store
@@ -35,6 +39,60 @@ JOIN_WINDOW = 600
 logger = logging.getLogger(__name__)
 
 Enter = Callable[[HttpRequest, Any], HttpResponse]
+
+# A live session is joinable for at most this long after it started.
+SESSION_HOURS = 12
+# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: easy to read from a beamer and to type on a phone.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class LiveSession(models.Model):
+    """What every session on a beamer that phones join has (the focus group, a practice
+    session): the QR link's token and the typed code, the phase it is at and its timer, and
+    the version that every change bumps and every poll compares (``version_tag``)."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # Unique among the open sessions of each kind, by a constraint of that kind.
+    code = models.CharField(_lazy("code"), max_length=CODE_LENGTH, editable=False)
+    current = models.PositiveSmallIntegerField(default=0)
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    elapsed_before = models.PositiveIntegerField(default=0)  # seconds run before a pause
+    paused = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.code:
+            sessions = type(self)._default_manager
+            code = new_code()
+            while sessions.filter(code=code, closed_at__isnull=True).exists():
+                code = new_code()
+            self.code = code
+        super().save(*args, **kwargs)
+
+    def bump(self) -> None:
+        """Tell every poller that something changed."""
+        type(self)._default_manager.filter(pk=self.pk).update(version=F("version") + 1)
+        forget_state(self)
+
+    def elapsed(self, now: datetime) -> int:
+        """Seconds the current phase's timer has run."""
+        running = 0
+        if not self.paused and self.phase_started_at is not None:
+            running = int((now - self.phase_started_at).total_seconds())
+        return self.elapsed_before + max(running, 0)
 
 
 def _failures_key(request: HttpRequest, kind: str) -> str:

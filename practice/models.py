@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -25,11 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dialoog import live
 from dialoog.i18n import pick
+from dialoog.live import CODE_LENGTH, SESSION_HOURS
 from dialoog.models import School, SchoolOwnedQuerySet, User
 from interventions.models import Activity, Intervention, Recommendation
-from surveys.focus_models import CODE_LENGTH, new_code, new_token
 
-SESSION_HOURS = 12
 SCALE = (1, 2, 3, 4, 5)
 
 
@@ -204,7 +202,7 @@ class PracticeSessionQuerySet(SchoolOwnedQuerySet):
         )
 
 
-class PracticeSession(models.Model):
+class PracticeSession(live.LiveSession):
     """The format an activity uses and the state of running it. ``current`` runs from 0 to
     the number of steps; one past the last step is the reflection."""
 
@@ -217,15 +215,8 @@ class PracticeSession(models.Model):
     threshold = models.PositiveSmallIntegerField(
         _("anonymity threshold"), default=settings.ANONYMITY_THRESHOLD_DEFAULT
     )
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     code = models.CharField(_("code"), max_length=CODE_LENGTH, blank=True, editable=False)
-    current = models.PositiveSmallIntegerField(default=0)
-    phase_started_at = models.DateTimeField(null=True, blank=True)
-    elapsed_before = models.PositiveIntegerField(default=0)
-    paused = models.BooleanField(default=True)
-    version = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
     # The steps (by number) whose answers the facilitator revealed on the beamer; from then
     # on that step takes no answers, so what the room saw never changes (surveys.anonymity,
     # rule 7).
@@ -249,14 +240,6 @@ class PracticeSession(models.Model):
     def __str__(self) -> str:
         return f"{self.activity} · {self.format}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.code:
-            code = new_code()
-            while PracticeSession.objects.filter(code=code, closed_at__isnull=True).exists():
-                code = new_code()
-            self.code = code
-        super().save(*args, **kwargs)
-
     def is_active(self, now: datetime) -> bool:
         return (
             self.closed_at is None
@@ -270,17 +253,6 @@ class PracticeSession(models.Model):
     def is_revealed(self, step: int) -> bool:
         """Were the answers to step number ``step`` revealed (and so frozen)?"""
         return step in self.revealed_steps
-
-    def bump(self) -> None:
-        """Tell every poller that something changed."""
-        PracticeSession.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        live.forget_state(self)
-
-    def elapsed(self, now: datetime) -> int:
-        running = 0
-        if not self.paused and self.phase_started_at is not None:
-            running = int((now - self.phase_started_at).total_seconds())
-        return self.elapsed_before + max(running, 0)
 
     def day(self) -> date:
         return timezone.localdate(self.activity.starts_at)

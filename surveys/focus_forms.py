@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from dialoog.live import CODE_LENGTH
 from dialoog.models import User
 from interventions.models import Theme
 
-from .focus_models import CODE_LENGTH, Agreement, Emotion, FocusPhase, FocusSession
+from .focus_models import Agreement, Emotion, FocusPhase, FocusSession
 from .models import Round
 from .report import RoundReport
 

@@ -12,13 +12,12 @@ goals) outlive the session and are readable by the school's teachers.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dialoog import live
@@ -36,18 +35,9 @@ __all__ = [
     "Vote",
 ]
 
-SESSION_HOURS = 12
-# No 0/O, 1/I/L, 5/S, 2/Z, 8/B: easy to read from a beamer and to type on a phone.
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
-CODE_LENGTH = 6
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
+SESSION_HOURS = live.SESSION_HOURS
+# The migrations (surveys 0005, practice 0001) name the token's default by this module.
+new_token = live.new_token
 
 
 class FocusSessionQuerySet(SchoolOwnedQuerySet):
@@ -59,7 +49,7 @@ class FocusSessionQuerySet(SchoolOwnedQuerySet):
         )
 
 
-class FocusSession(models.Model):
+class FocusSession(live.LiveSession):
     round = models.ForeignKey(
         Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="focus_sessions"
     )
@@ -67,12 +57,7 @@ class FocusSession(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(_("title"), max_length=200)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    code = models.CharField(_("code"), max_length=CODE_LENGTH, editable=False)
     current = models.PositiveSmallIntegerField(_("current phase"), default=0)
-    phase_started_at = models.DateTimeField(null=True, blank=True)
-    elapsed_before = models.PositiveIntegerField(default=0)  # seconds run before a pause
-    paused = models.BooleanField(default=True)
     # The check-in's distribution stays hidden until the facilitator reveals it: a bar that
     # grows the moment one person taps would tell the room what that person chose.
     checkin_revealed = models.BooleanField(_("check-in revealed"), default=False)
@@ -80,9 +65,7 @@ class FocusSession(models.Model):
     # figures the room has seen never change (surveys.anonymity, rule 7). Hiding the
     # distribution again only clears ``checkin_revealed``.
     checkin_frozen = models.BooleanField(_("check-in frozen"), default=False)
-    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
     # Set when the check-ins, reactions and votes were deleted after the school's retention
     # period (surveys.retention); the agreements stay.
     purged_at = models.DateTimeField(_("reactions deleted at"), null=True, blank=True)
@@ -104,27 +87,8 @@ class FocusSession(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self.code:
-            code = new_code()
-            while FocusSession.objects.filter(code=code, closed_at__isnull=True).exists():
-                code = new_code()
-            self.code = code
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def is_active(self, now: datetime) -> bool:
         return self.closed_at is None and self.created_at > now - timedelta(hours=SESSION_HOURS)
-
-    def bump(self) -> None:
-        """Tell every poller that something changed."""
-        FocusSession.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        live.forget_state(self)
-
-    def elapsed(self, now: datetime) -> int:
-        running = 0
-        if not self.paused and self.phase_started_at is not None:
-            running = int((now - self.phase_started_at).total_seconds())
-        return self.elapsed_before + max(running, 0)
 
 
 class FocusPhaseQuerySet(SchoolOwnedQuerySet):

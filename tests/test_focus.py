@@ -19,7 +19,6 @@ from dialoog import live
 from dialoog.cache import RedisCache
 from dialoog.models import School, Team, User
 from surveys.focus_models import (
-    CODE_ALPHABET,
     Agreement,
     CheckIn,
     FocusPhase,
@@ -110,7 +109,7 @@ def test_prepare_uses_the_suggestions_as_default_agenda(
     kinds = list(session.phases.values_list("kind", flat=True))
     assert kinds[0] == "checkin" and kinds[-1] == "agreements"
     assert "theme" in kinds
-    assert len(session.code) == 6 and set(session.code) <= set(CODE_ALPHABET)
+    assert len(session.code) == 6 and set(session.code) <= set(live.CODE_ALPHABET)
     assert len(session.token) >= 32
 
 
