@@ -392,10 +392,14 @@ def theme_trend(rounds: Sequence[Round], now: datetime) -> dict[int, dict[int, f
     over the released ones); one more when some are counted and some not yet, and one more
     while a round's ballot box is being opened."""
     gates = round_gates(rounds, now)
-    released = [r for r in rounds if gates[r.pk].released]
+    return _means(_theme_stats([r for r in rounds if gates[r.pk].released]))
+
+
+def _means(stats: Mapping[int, Mapping[int, ThemeStat]]) -> dict[int, dict[int, float]]:
+    """Per round id, per theme number: the mean of ``_theme_stats``."""
     return {
         round_id: {theme: stat.mean for theme, stat in themes.items()}
-        for round_id, themes in _theme_stats(released).items()
+        for round_id, themes in stats.items()
     }
 
 
@@ -428,10 +432,7 @@ def round_figures(round: Round, history: Sequence[Round], now: datetime) -> Figu
         gate=gate,
         distributions=_distributions(round),
         themes=stats[round.pk],
-        trend={
-            round_id: {theme: stat.mean for theme, stat in themes.items()}
-            for round_id, themes in stats.items()
-        },
+        trend=_means(stats),
     )
 
 

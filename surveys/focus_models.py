@@ -35,7 +35,6 @@ __all__ = [
     "Vote",
 ]
 
-SESSION_HOURS = live.SESSION_HOURS
 # The migrations (surveys 0005, practice 0001) name the token's default by this module.
 new_token = live.new_token
 
@@ -45,7 +44,7 @@ class FocusSessionQuerySet(SchoolOwnedQuerySet):
 
     def active(self, now: datetime) -> FocusSessionQuerySet:
         return self.filter(
-            closed_at__isnull=True, created_at__gt=now - timedelta(hours=SESSION_HOURS)
+            closed_at__isnull=True, created_at__gt=now - timedelta(hours=live.SESSION_HOURS)
         )
 
 
@@ -88,7 +87,8 @@ class FocusSession(live.LiveSession):
         return self.title
 
     def is_active(self, now: datetime) -> bool:
-        return self.closed_at is None and self.created_at > now - timedelta(hours=SESSION_HOURS)
+        started = now - timedelta(hours=live.SESSION_HOURS)
+        return self.closed_at is None and self.created_at > started
 
 
 class FocusPhaseQuerySet(SchoolOwnedQuerySet):

@@ -517,6 +517,11 @@ def answer_start(request: HttpRequest) -> HttpResponse:
 SAVE_WITHIN_SECONDS = 12
 
 
+def _index_of(steps: list[Step], key: str) -> int | None:
+    """Where the step called ``key`` is; ``None`` when there is none (an old or typed URL)."""
+    return next((i for i, s in enumerate(steps) if s.key == key), None)
+
+
 def _cannot_answer(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page that says why this invitation cannot be answered (any more), if it cannot."""
     if invitation.done:
@@ -538,10 +543,9 @@ def answer_step(request: HttpRequest, step: str) -> HttpResponse:
     if stop is not None:
         return stop
     steps = _steps(invitation.round)
-    keys = [s.key for s in steps]
-    if step not in keys:
+    index = _index_of(steps, step)
+    if index is None:
         return redirect("surveys:answer")
-    index = keys.index(step)
     draft = _draft_of(invitation)
     given = draft.answers(texts=steps[index].shows_texts) if draft else Answers()
     return _step_page(request, invitation, steps, index, given, {})
@@ -587,15 +591,14 @@ def _post_step(request: HttpRequest, step: str) -> HttpResponse:
             return stop
         round_ = invitation.round
         steps = _steps(round_)
-        keys = [s.key for s in steps]
-        if step not in keys:
+        index = _index_of(steps, step)
+        if index is None:
             return redirect("surveys:answer")
         if draft is None:
             made, _created = Draft.objects.get_or_create(invitation=invitation)
             # Another first save may have made it a moment ago: merge into it as it is now.
             draft = Draft.objects.select_for_update().get(pk=made.pk)
         given, errors = _merge(draft, request.POST, round_)
-    index = keys.index(step)
     go = request.POST.get("go", "next")
     if go == "save":
         # The script's batch of taps (or its last one, sent as the page is hidden): the page
@@ -604,15 +607,15 @@ def _post_step(request: HttpRequest, step: str) -> HttpResponse:
             request, "surveys/_answer_step.html#save-status", {"errors": errors, "saved": True}
         )
     if not errors:
-        index = max(index - 1, 0) if go == "back" else min(index + 1, len(keys) - 1)
+        index = max(index - 1, 0) if go == "back" else min(index + 1, len(steps) - 1)
         if not request.htmx:  # type: ignore[attr-defined]
-            return redirect("surveys:answer_step", step=keys[index])
+            return redirect("surveys:answer_step", step=steps[index].key)
     response = _step_page(request, invitation, steps, index, given, errors)
     if request.htmx:  # type: ignore[attr-defined]
         # The script posted "Next" or "Back" and gets the step it goes to in the same
         # response (one request instead of a post and a redirected get); the address bar
         # follows, so a reload or a resume lands on this step.
-        response["HX-Push-Url"] = reverse("surveys:answer_step", args=[keys[index]])
+        response["HX-Push-Url"] = reverse("surveys:answer_step", args=[steps[index].key])
     return response
 
 

@@ -53,6 +53,13 @@ def answering(client: Client, invitation: Invitation) -> Client:
     return client
 
 
+def _first_statement(round_: Round) -> Item:
+    """The round's first statement of theme 1, on step t1."""
+    item = Item.objects.filter(version=round_.version, theme__number=1).first()
+    assert item is not None
+    return item
+
+
 def test_the_link_becomes_a_session_and_the_token_leaves_the_address(
     client: Client, invitation: Invitation
 ) -> None:
@@ -82,8 +89,7 @@ def test_answering_pages_need_the_link(client: Client, db: None) -> None:
 
 
 def test_each_answer_is_saved_as_it_is_given(answering: Client, round_: Round) -> None:
-    item = Item.objects.filter(version=round_.version, theme__number=1).first()
-    assert item is not None
+    item = _first_statement(round_)
     response = answering.post(
         "/vragenlijst/t1/", {f"item-{item.pk}": "2", "go": "save"}, HTTP_HX_REQUEST="true"
     )
@@ -104,8 +110,7 @@ def test_a_batch_of_taps_is_saved_in_one_request(answering: Client, round_: Roun
 def test_a_batch_with_a_tampered_tap_says_it_was_not_saved(
     answering: Client, round_: Round
 ) -> None:
-    item = Item.objects.filter(version=round_.version, theme__number=1).first()
-    assert item is not None
+    item = _first_statement(round_)
     response = answering.post(
         "/vragenlijst/t1/", {f"item-{item.pk}": "9", "go": "save"}, HTTP_HX_REQUEST="true"
     )
@@ -116,8 +121,7 @@ def test_a_batch_with_a_tampered_tap_says_it_was_not_saved(
 def test_next_from_the_page_script_answers_with_the_next_step(
     answering: Client, round_: Round
 ) -> None:
-    item = Item.objects.filter(version=round_.version, theme__number=1).first()
-    assert item is not None
+    item = _first_statement(round_)
     response = answering.post(
         "/vragenlijst/t1/", {f"item-{item.pk}": "5", "go": "next"}, HTTP_HX_REQUEST="true"
     )
