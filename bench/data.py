@@ -22,18 +22,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dialoog.middleware import SEEN_AT
-from dialoog.models import Membership, School, Team, User
-from surveys.focus import SESSION_KEY as FOCUS_SESSION_KEY
-from surveys.models import (
-    Draft,
-    FocusPhase,
-    FocusSession,
-    Invitation,
-    QuestionnaireTemplate,
-    Round,
-    TemplateItem,
-    sizes_of,
-)
+from focusgroups.models import FocusPhase, FocusSession
+from focusgroups.views import SESSION_KEY as FOCUS_SESSION_KEY
+from schools.models import Membership, School, Team, User
+from surveys.models import Draft, Invitation, QuestionnaireTemplate, Round, TemplateItem, sizes_of
 from surveys.retention import tally_closed
 from surveys.sealing import Answers, seal
 from surveys.services import round_open, submit_answers
@@ -124,8 +116,8 @@ class DashboardSchool:
 def dashboard_school(prefix: str, *, years: int = 6, teachers: int = 25) -> DashboardSchool:
     """A school with two rounds a year for ``years`` years, each answered by every teacher,
     its year plan and topics, and a focus group running now."""
-    from interventions.calendar import seed_year_plan
-    from interventions.topics import seed_topics
+    from planning.calendar import seed_year_plan
+    from planning.topics import seed_topics
 
     with transaction.atomic():
         school = School.objects.create(name=f"Basisschool {prefix}", slug=prefix, region="midden")
@@ -297,22 +289,22 @@ def national(schools: int = 7000, teachers_per_school: int = 25) -> int:
             # One teacher per (school, n); their e-mail is unique and they cannot log in.
             cursor.execute(
                 """
-                INSERT INTO dialoog_user (password, is_superuser, email, full_name, language,
+                INSERT INTO schools_user (password, is_superuser, email, full_name, language,
                                           is_active, is_staff, date_joined)
                 SELECT %(unusable)s, false, 'l' || s.id || '-' || n || '@landelijk.test',
                        'Leerkracht ' || n, 'nl', true, false, now()
-                FROM dialoog_school s, generate_series(1, %(per)s) n
+                FROM schools_school s, generate_series(1, %(per)s) n
                 WHERE s.id BETWEEN %(first)s AND %(last)s
                 """,
                 {"unusable": UNUSABLE, "per": teachers_per_school, "first": first, "last": last},
             )
             cursor.execute(
                 """
-                INSERT INTO dialoog_membership (role, created_at, user_id, school_id)
+                INSERT INTO schools_membership (role, created_at, user_id, school_id)
                 SELECT 'teacher', now(), u.id, s.id
-                FROM dialoog_school s
+                FROM schools_school s
                 CROSS JOIN generate_series(1, %(per)s) n
-                JOIN dialoog_user u ON u.email = 'l' || s.id || '-' || n || '@landelijk.test'
+                JOIN schools_user u ON u.email = 'l' || s.id || '-' || n || '@landelijk.test'
                 WHERE s.id BETWEEN %(first)s AND %(last)s
                 """,
                 {"per": teachers_per_school, "first": first, "last": last},
@@ -353,7 +345,7 @@ def _national_answers() -> int:
             SELECT count(*) FROM surveys_answer a
             JOIN surveys_response resp ON resp.id = a.response_id
             JOIN surveys_round r ON r.id = resp.round_id
-            JOIN dialoog_school s ON s.id = r.school_id
+            JOIN schools_school s ON s.id = r.school_id
             WHERE s.slug LIKE %s
             """,
             [f"{NATIONAL_PREFIX}-%"],

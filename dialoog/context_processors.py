@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .adapters import may_use_two_factor
-from .models import Membership, School
+from schools.adapters import may_use_two_factor
+from schools.models import Membership, School
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -182,7 +182,7 @@ class RequireTwoFactorMiddleware:
 def needs_two_factor(user: Any) -> bool:
     from allauth.mfa.models import Authenticator
 
-    from .models import Membership
+    from schools.models import Membership
 
     return (
         user.memberships.filter(role=Membership.Role.BOARD_ADMIN).exists()

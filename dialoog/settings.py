@@ -80,12 +80,21 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-INSTALLED_APPS = [
+# Our own apps, from the top down (docs/architecture.md): the front door, the features, the
+# foundation. Each may import only those below it; tests/test_architecture.py holds them to it.
+PROJECT_APPS = [
     "dialoog",
-    "interventions",
-    "surveys",
-    "practice",
     "nudges",
+    "practice",
+    "planning",
+    "focusgroups",
+    "interviews",
+    "surveys",
+    "interventions",
+    "schools",
+]
+INSTALLED_APPS = [
+    *PROJECT_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -183,10 +192,10 @@ else:
 # it), so a page costs the same queries on every machine (see dialoog/sessions.py).
 SESSION_ENGINE = "dialoog.sessions"
 
-AUTH_USER_MODEL = "dialoog.User"
+AUTH_USER_MODEL = "schools.User"
 AUTHENTICATION_BACKENDS = [
     # Django's ModelBackend under the project's name (sessions remember it; dialoog/auth.py).
-    "dialoog.auth.Backend",
+    "schools.auth.Backend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -203,9 +212,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 # django-allauth: e-mail is the login; nobody signs up by themselves (a leader adds people);
-# teachers can log in with a code sent by e-mail; leaders can add TOTP (see dialoog.adapters).
-ACCOUNT_ADAPTER = "dialoog.adapters.AccountAdapter"
-MFA_ADAPTER = "dialoog.adapters.MFAAdapter"
+# teachers can log in with a code sent by e-mail; leaders can add TOTP (see schools.adapters).
+ACCOUNT_ADAPTER = "schools.adapters.AccountAdapter"
+MFA_ADAPTER = "schools.adapters.MFAAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -285,7 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-invitations": {"task": "surveys.tasks.send_due_invitations", "schedule": 300.0},
     "delete-stale-drafts": {"task": "surveys.tasks.delete_stale_drafts", "schedule": 3600.0},
     "prune-cancelled-activities": {
-        "task": "interventions.tasks.prune_cancelled_activities",
+        "task": "planning.tasks.prune_cancelled_activities",
         "schedule": 24 * 3600.0,
     },
     # Opens the ballot boxes of rounds that closed and counts them into tallies (surveys.ballots,

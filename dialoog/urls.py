@@ -7,11 +7,10 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
-from interventions import feeds
+from dialoog import views
+from planning import feeds
+from schools.adapters import may_use_two_factor
 from surveys import views as survey_views
-
-from . import views
-from .adapters import may_use_two_factor
 
 
 def _leaders_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,9 +34,9 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("retention/", views.retention, name="retention"),
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
-    path("plan/", include("interventions.calendar_urls")),
-    path("interviews/", include("surveys.interview_urls")),
-    path("focus/", include("surveys.focus_urls")),
+    path("plan/", include("planning.urls")),
+    path("interviews/", include("interviews.urls")),
+    path("focus/", include("focusgroups.urls")),
     path("practice/", include("practice.urls")),
     path("nudges/", include("nudges.urls")),
 ]
@@ -46,7 +45,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     # First: every phone in a focus group asks for its screen every two seconds, by far the
     # most frequent request; later patterns are tried one by one before it is found.
-    path("", include("surveys.focus_join_urls")),
+    path("", include("focusgroups.join_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -18,13 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_stubs_ext import StrOrPromise
 
+from dialoog.celery import app as celery_app
 from nudges.models import Nudge
-from surveys.models import Round
-from surveys.report import RoundReport, latest_released, school_rounds
-from surveys.report import build as build_report
-
-from .celery import app as celery_app
-from .forms import (
+from schools.forms import (
     ProfileForm,
     RetentionForm,
     TeacherCsvForm,
@@ -32,7 +28,7 @@ from .forms import (
     TeamForm,
     submitted,
 )
-from .models import (
+from schools.models import (
     RETENTION_MONTHS_DEFAULT,
     RETENTION_MONTHS_MAX,
     RETENTION_MONTHS_MIN,
@@ -42,8 +38,11 @@ from .models import (
     Team,
     User,
 )
-from .tasks import send_welcome_email
-from .tenancy import AuthedRequest, require, school_view
+from schools.tasks import send_welcome_email
+from schools.tenancy import AuthedRequest, require, school_view
+from surveys.models import Round
+from surveys.report import RoundReport, latest_released, school_rounds
+from surveys.report import build as build_report
 
 
 @login_required
@@ -173,7 +172,7 @@ def _interviews_step(school: School, report: RoundReport | None) -> CycleStep:
 
 
 def _focus_step(school: School) -> CycleStep:
-    from surveys.models import FocusSession
+    from focusgroups.models import FocusSession
 
     url = reverse("focus:list", kwargs={"school_slug": school.slug})
     # Both counts in one query: each session joined to its agreements.
@@ -192,7 +191,7 @@ def _focus_step(school: School) -> CycleStep:
 
 
 def _plan_step(school: School, now: datetime) -> CycleStep:
-    from interventions.models import Activity, school_year
+    from planning.models import Activity, school_year
 
     url = reverse("calendar:year", kwargs={"school_slug": school.slug})
     start, end = school_year(timezone.localdate(now))
@@ -243,7 +242,7 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
         .filter(user=request.user, round__in=Round.objects.open(timezone.now()))
         .select_related("round", "round__version", "round__team")
     )
-    from interventions.topics import upcoming_meetings
+    from planning.topics import upcoming_meetings
 
     return render(
         request,

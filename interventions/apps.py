@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class InterventionsConfig(AppConfig):
     name = "interventions"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = _("Interventions and plan")
+    verbose_name = _("Interventions")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from dialoog.models import School
+from schools.models import School
 
 from .models import Intervention, Recommendation, Theme
 

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.forms import submitted
-from dialoog.models import School
-from dialoog.tenancy import get_owned_or_404, school_view
+from schools.forms import submitted
+from schools.models import School
+from schools.tenancy import get_owned_or_404, school_view
 
 from .forms import OwnInterventionForm
 from .models import Intervention, Recommendation, Theme

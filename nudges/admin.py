@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dialoog.backoffice import PrivateAdmin
+from schools.backoffice import PrivateAdmin
 
 from .models import Digest, EmailChoice, Nudge, NudgeSettings, Rule, RuleOptOut
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dialoog.models import Membership, School, User
+from schools.models import Membership, School, User
 
 # "!" is an unusable password: these people can never log in.
 UNUSABLE = "!"

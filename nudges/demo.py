@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from dialoog.models import Membership, School
+from schools.models import Membership, School
 
 from .models import DEMO_PERIOD, Nudge, Rule
 from .rules import scan

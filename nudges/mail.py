@@ -10,8 +10,8 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from dialoog.emails import templated_email
-from dialoog.models import User
+from schools.emails import templated_email
+from schools.models import User
 
 from .content import ACTION, TEXT
 from .models import Nudge, Rule

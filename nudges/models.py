@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dialoog.models import School, SchoolOwnedQuerySet, User
+from schools.models import School, SchoolOwnedQuerySet, User
 
 
 class Rule(models.TextChoices):

@@ -24,17 +24,11 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from dialoog.models import Membership, School
-from interventions.models import Activity, SchoolHoliday, school_year
-from surveys.models import (
-    Agreement,
-    Answer,
-    FocusSession,
-    InterviewNote,
-    Invitation,
-    Item,
-    Round,
-)
+from focusgroups.models import Agreement, FocusSession
+from interviews.models import InterviewNote
+from planning.models import Activity, SchoolHoliday, school_year
+from schools.models import Membership, School
+from surveys.models import Answer, Invitation, Item, Round
 from surveys.signals import SCALE, ItemStats, tension_signals
 
 from .models import DEMO_PERIOD, THRESHOLDS, Nudge, Rule, default_thresholds

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dialoog.models import Membership, School, User
-from interventions.models import SchoolHoliday
+from planning.models import SchoolHoliday
+from schools.models import Membership, School, User
 from surveys.models import Invitation
 
 from . import mail

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.forms import submitted
-from dialoog.http import no_store
-from dialoog.models import AuditEntry, Membership, School, User, audit
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, require, school_view
-from surveys.models import InterviewNote
+from interviews.models import InterviewNote
+from schools.forms import submitted
+from schools.http import no_store
+from schools.models import AuditEntry, Membership, School, User, audit
+from schools.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 
 from .content import ACTION, TEXT
 from .forms import (

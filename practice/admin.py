@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dialoog.backoffice import PrivateAdmin
+from schools.backoffice import PrivateAdmin
 
 from .models import Format, FormatStep, PracticeSession
 

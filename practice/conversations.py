@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.forms import submitted
-from dialoog.http import no_store
-from dialoog.models import AuditEntry, School, audit
-from dialoog.tenancy import AuthedRequest, school_view
+from schools.forms import submitted
+from schools.http import no_store
+from schools.models import AuditEntry, School, audit
+from schools.tenancy import AuthedRequest, school_view
 
 from .forms import ConversationForm
 from .models import Conversation, Format

@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from dialoog.models import School, User
-from interventions.models import Activity
+from planning.models import Activity
+from schools.models import School, User
 
 from .models import Conversation, Format, PracticeSession, Reflection
 

@@ -13,9 +13,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dialoog.http import whole_number
-from dialoog.models import Membership, School, User
 from interventions.models import Intervention, Recommendation
+from schools.http import whole_number
+from schools.models import Membership, School, User
 
 from .models import SCALE, Conversation, Format, FormatStep, Reflection
 

@@ -22,11 +22,12 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dialoog import live
-from dialoog.i18n import pick
-from dialoog.live import CODE_LENGTH, SESSION_HOURS
-from dialoog.models import School, SchoolOwnedQuerySet, User
-from interventions.models import Activity, Intervention, Recommendation
+from interventions.models import Intervention, Recommendation
+from planning.models import Activity
+from schools import live
+from schools.i18n import pick
+from schools.live import CODE_LENGTH, SESSION_HOURS
+from schools.models import School, SchoolOwnedQuerySet, User
 
 SCALE = (1, 2, 3, 4, 5)
 

@@ -28,12 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
-from dialoog import live
-from dialoog.http import no_store
-from dialoog.models import School
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
+from focusgroups.forms import JoinForm
+from schools import live
+from schools.http import no_store
+from schools.models import School
+from schools.tenancy import AuthedRequest, get_owned_or_404, school_view
 from surveys.anonymity import may_reveal
-from surveys.focus_forms import JoinForm
 
 from .forms import InputForm, ReflectionForm
 from .models import FormatStep, PracticeSession, StepInput
@@ -174,7 +174,7 @@ def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 @require_POST
 def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     """Show the current step's answers on the beamer, all at once, and close the step to new
-    answers (dialoog.live.reveal). Below the session's threshold nothing happens: the screen
+    answers (schools.live.reveal). Below the session's threshold nothing happens: the screen
     already says from how many answers they can be shown."""
     session = _session(school, pk)
     _all, step, _reflecting = _steps(session)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
-from dialoog.emails import templated_email
+from schools.emails import templated_email
 
 from .models import Conversation
 

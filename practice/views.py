@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.forms import submitted
-from dialoog.http import no_store
-from dialoog.models import School
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, school_view
-from interventions.models import Activity, Intervention
+from interventions.models import Intervention
+from planning.models import Activity
+from schools.forms import submitted
+from schools.http import no_store
+from schools.models import School
+from schools.tenancy import AuthedRequest, get_owned_or_404, school_view
 
 from .anonymity import trends
 from .forms import ApplyForm, OwnFormatForm

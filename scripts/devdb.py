@@ -86,6 +86,24 @@ def _socket_url(socket_dir: Path, database: str) -> str:
     return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{database}"
 
 
+def _outdated(url: str) -> bool:
+    """True when the private database records a migration of ours whose file is gone: it was
+    made before the migrations started afresh, and ``migrate`` cannot bring it up to date. Only
+    this private development database is ever made again; a ``DATABASE_URL`` is never touched."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('django_migrations')").fetchone() == (None,):
+            return False
+        applied = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+    ours = {path.parent.parent.name for path in BASE_DIR.glob("*/migrations/__init__.py")}
+    return any(
+        (app in ours or app == "dialoog")
+        and not (BASE_DIR / app / "migrations" / f"{name}.py").exists()
+        for app, name in applied
+    )
+
+
 def start(data: Path) -> str:
     """Start (or join) the server of ``data`` and return the URL of the app's database."""
     import psycopg
@@ -105,6 +123,15 @@ def start(data: Path) -> str:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
             ).fetchone()
+            if exists is not None and _outdated(_socket_url(socket_dir, DATABASE)):
+                print(
+                    f"devdb: the database in {data} was made with migrations that are no longer "
+                    "in the code (the apps were laid out afresh, see docs/architecture.md); "
+                    "it is made again, empty.",
+                    file=sys.stderr,
+                )
+                conn.execute(f'DROP DATABASE "{DATABASE}" WITH (FORCE)')
+                exists = None
             if exists is None:
                 conn.execute(f'CREATE DATABASE "{DATABASE}"')
         _set_users(data, [*_users(data), os.getpid()])

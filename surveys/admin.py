@@ -1,7 +1,7 @@
 """Back office for questionnaires. Raw answers (Response, Answer, OpenAnswer), drafts and the
 leader's own answers are deliberately not registered: nobody browses individual answers, not
 even platform staff; figures reach people only through surveys.anonymity. Every admin here is a
-``dialoog.backoffice.PrivateAdmin``, so no lookup in the address can list who answered."""
+``schools.backoffice.PrivateAdmin``, so no lookup in the address can list who answered."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from dialoog.backoffice import PrivateAdmin
-
-from . import focus_admin  # noqa: F401  (registers the focus-group models)
-from .models import (
+from schools.backoffice import PrivateAdmin
+from surveys.models import (
     Invitation,
     Item,
     OpenQuestion,

@@ -32,7 +32,7 @@ can be tested as a whole:
    ``threshold`` contributions on (``may_reveal``); below it a count reads "fewer than N"
    (``shown_count``). Once revealed it is frozen: nothing sent later is stored, because the
    room would see the figures change the moment someone taps, and learn what that person
-   chose. ``dialoog.live.add_unless_revealed`` and ``dialoog.live.reveal`` keep the two apart.
+   chose. ``schools.live.add_unless_revealed`` and ``schools.live.reveal`` keep the two apart.
 
 Every function takes ``now`` explicitly, so the decision can be tested for any moment and a page
 never mixes two clocks.
@@ -66,7 +66,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from surveys.models import (
     DONT_KNOW,
     SCALE_MAX,
     SCALE_MIN,

@@ -7,4 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     default_auto_field = "django.db.models.BigAutoField"
-    verbose_name = _("Questionnaires and conversations")
+    verbose_name = _("Questionnaires and results")

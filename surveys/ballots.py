@@ -38,8 +38,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from .anonymity import is_releasable
-from .models import (
+from surveys.anonymity import is_releasable
+from surveys.models import (
     Answer,
     Ballot,
     Item,
@@ -50,7 +50,7 @@ from .models import (
     frozen_content,
     stored_value,
 )
-from .sealing import unseal_ballot
+from surveys.sealing import unseal_ballot
 
 # Ballots opened per transaction: a whole school's round fits in one.
 BATCH = 500

@@ -31,10 +31,10 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
-from .anonymity import Gate
-from .models import SuggestionChoice
-from .report import RoundReport, SuggestionRow, ThemeRow
-from .signals import Signal
+from surveys.anonymity import Gate
+from surveys.models import SuggestionChoice
+from surveys.report import RoundReport, SuggestionRow, ThemeRow
+from surveys.signals import Signal
 
 # A cell starting with one of these is read as a formula (or as the start of one) by Excel,
 # LibreOffice and Google Sheets.

@@ -13,10 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from dialoog.models import School, Team
-
-from .anonymity import is_releasable, open_threshold_allowed, round_gate, subtraction_risk_for
-from .models import QuestionnaireTemplate, Round
+from schools.models import School, Team
+from surveys.anonymity import (
+    is_releasable,
+    open_threshold_allowed,
+    round_gate,
+    subtraction_risk_for,
+)
+from surveys.models import QuestionnaireTemplate, Round
 
 
 class DateTimeInput(forms.DateTimeInput):

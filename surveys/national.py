@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 
-from .anonymity import theme_sums
-from .models import Round, RoundTally
+from surveys.anonymity import theme_sums
+from surveys.models import Round, RoundTally
 
 MIN_SCHOOLS = 10
 WINDOW = timedelta(days=365)

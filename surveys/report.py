@@ -7,13 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dialoog.models import School
 from interventions.models import Theme
-
-from . import anonymity
-from .models import Item, LeaderAnswer, Round, SuggestionChoice, frozen_content, intervention_ids
-from .signals import ItemStats, Signal, compute_signals
-from .suggestions import Suggestion, suggest
+from schools.models import School
+from surveys import anonymity
+from surveys.models import (
+    Item,
+    LeaderAnswer,
+    Round,
+    SuggestionChoice,
+    frozen_content,
+    intervention_ids,
+)
+from surveys.signals import ItemStats, Signal, compute_signals
+from surveys.suggestions import Suggestion, suggest
 
 
 @dataclass

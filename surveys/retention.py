@@ -40,26 +40,12 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dialoog.models import School
-
-from .anonymity import is_releasable
-from .ballots import open_box
-from .models import (
-    DONT_KNOW,
-    Answer,
-    Ballot,
-    CheckIn,
-    Draft,
-    FocusSession,
-    Interview,
-    InterviewNote,
-    OpenAnswer,
-    Reaction,
-    Response,
-    Round,
-    RoundTally,
-    Vote,
-)
+from focusgroups.models import CheckIn, FocusSession, Reaction, Vote
+from interviews.models import Interview, InterviewNote
+from schools.models import School
+from surveys.anonymity import is_releasable
+from surveys.ballots import open_box
+from surveys.models import DONT_KNOW, Answer, Ballot, Draft, OpenAnswer, Response, Round, RoundTally
 
 
 @dataclass(frozen=True)

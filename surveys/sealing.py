@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from .models import Item, OpenQuestion
+    from surveys.models import Item, OpenQuestion
 
 # The longest open answer a teacher can type (the textarea's maxlength says the same).
 OPEN_ANSWER_MAX = 4000

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from django.db import transaction
 
-from dialoog.models import School, Team, User
 from nudges.models import Nudge, Rule
-
-from .models import (
+from schools.models import School, Team, User
+from surveys.models import (
     Ballot,
     Draft,
     Invitation,
@@ -22,7 +21,7 @@ from .models import (
     sizes_of,
     stored_value,
 )
-from .sealing import Answers, seal_ballot
+from surveys.sealing import Answers, seal_ballot
 
 
 def round_open(
@@ -39,7 +38,7 @@ def round_open(
 ) -> Round:
     """Create a round on a frozen version of the template and an invitation per teacher.
     Invitations go out now when the round is already open, otherwise when it opens (beat)."""
-    from .tasks import send_invitation
+    from surveys.tasks import send_invitation
 
     with transaction.atomic():
         round_ = Round.objects.create(
@@ -74,7 +73,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 def queue_resend(invitation: Invitation) -> None:
     """Send a new link (the old one stops working) unless this person already answered.
     Callers never learn which of the two happened."""
-    from .tasks import send_invitation
+    from surveys.tasks import send_invitation
 
     if invitation.done:
         return

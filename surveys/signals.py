@@ -31,8 +31,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .anonymity import item_distributions
-from .models import SCALE_MAX, SCALE_MIN, Block, Item, LeaderAnswer, Round
+from surveys.anonymity import item_distributions
+from surveys.models import SCALE_MAX, SCALE_MIN, Block, Item, LeaderAnswer, Round
 
 SignalKind = Literal["tension", "warning_sign", "blind_spot", "weakest_theme"]
 

@@ -28,11 +28,10 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dialoog.models import School
 from interventions.models import Intervention, Recommendation, Theme
-
-from .models import Item, Round, intervention_ids
-from .signals import ItemStats, Signal, lowest_items, theme_means
+from schools.models import School
+from surveys.models import Item, Round, intervention_ids
+from surveys.signals import ItemStats, Signal, lowest_items, theme_means
 
 Route = Literal["how_to_why", "why_to_how"]
 

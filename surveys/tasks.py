@@ -9,10 +9,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from dialoog.emails import templated_email
-
-from .models import Draft, Invitation, Round
-from .retention import purge_expired, tally_closed
+from schools.emails import templated_email
+from surveys.models import Draft, Invitation, Round
+from surveys.retention import purge_expired, tally_closed
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

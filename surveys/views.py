@@ -15,16 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dialoog.emails import templated_email
-from dialoog.forms import submitted
-from dialoog.http import no_store, whole_number
-from dialoog.models import School
-from dialoog.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
-
-from .anonymity import round_gate, turnout
-from .exports import NotReleased, report_csv, report_xlsx
-from .forms import ExtendForm, RoundForm
-from .models import (
+from schools.emails import templated_email
+from schools.forms import submitted
+from schools.http import no_store, whole_number
+from schools.models import School
+from schools.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
+from surveys.anonymity import round_gate, turnout
+from surveys.exports import NotReleased, report_csv, report_xlsx
+from surveys.forms import ExtendForm, RoundForm
+from surveys.models import (
     DONT_KNOW,
     SCALE_MAX,
     Draft,
@@ -37,16 +36,16 @@ from .models import (
     frozen_content,
     sizes_of,
 )
-from .report import build as build_report
-from .sealing import Answers, clean_text
-from .services import (
+from surveys.report import build as build_report
+from surveys.sealing import Answers, clean_text
+from surveys.services import (
     SubmitError,
     invitation_for_token,
     queue_resend,
     round_open,
     submit_answers,
 )
-from .tasks import tally_closed_rounds
+from surveys.tasks import tally_closed_rounds
 
 SESSION_KEY = "answering_invitation"
 

@@ -13,8 +13,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from dialoog import live
-from dialoog.models import Membership, School, Team, User
+from schools import live
+from schools.models import Membership, School, Team, User
 
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 
@@ -73,7 +73,7 @@ def _dutch_by_default() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # Rate limits of allauth live in the cache; each test starts from zero. So do the live
-    # versions a worker remembers (dialoog.live).
+    # versions a worker remembers (schools.live).
     cache.clear()
     live.forget_remembered()
     # A version's statements are remembered per worker by id (and fingerprint).

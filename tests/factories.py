@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
-from dialoog.models import Board, Membership, School, Team, User
+from schools.models import Board, Membership, School, Team, User
 
 
 class UserFactory(DjangoModelFactory[User]):

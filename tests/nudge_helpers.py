@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from dialoog.celery import app as celery_app
-from dialoog.models import Membership, School, User
-from interventions.models import Activity
 from nudges.models import Nudge
 from nudges.rules import scan
+from planning.models import Activity
+from schools.models import Membership, School, User
 from surveys.models import Answer, Item, Response, Round
 
 from .factories import MembershipFactory, SchoolFactory, UserFactory

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys.models import Draft, Invitation, Item, QuestionnaireTemplate, Round
 from surveys.retention import tally_closed
 from surveys.sealing import Answers

@@ -7,7 +7,7 @@ import re
 from django.core import mail
 from django.test import Client
 
-from dialoog.models import School, User
+from schools.models import School, User
 
 from .conftest import PASSWORD
 
@@ -99,7 +99,7 @@ def test_a_leader_is_sent_to_the_dashboard_and_a_teacher_to_their_page(
 def test_someone_with_two_schools_chooses(
     client: Client, leader: User, other_school: School
 ) -> None:
-    from dialoog.models import Membership
+    from schools.models import Membership
 
     Membership.objects.create(user=leader, school=other_school, role=Membership.Role.TEACHER)
     client.force_login(leader)

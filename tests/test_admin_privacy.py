@@ -9,21 +9,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import models
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from dialoog.backoffice import ANSWERING, PRIVATE_MODELS, PrivateAdmin, reveals_answering
-from dialoog.models import School, Team, User
 from nudges.models import Nudge, Rule
+from schools.backoffice import ANSWERING, PRIVATE_MODELS, PrivateAdmin, reveals_answering
+from schools.models import School, Team, User
 from surveys.models import Draft, Invitation, Round
 
 from .factories import UserFactory
 from .survey_helpers import open_round, write_draft
-
-OUR_APPS = ("dialoog", "surveys", "practice", "nudges", "interventions")
 
 
 @pytest.fixture
@@ -135,18 +134,18 @@ def test_the_invitation_change_form_does_not_show_done_or_the_draft(
 @pytest.mark.parametrize(
     "url",
     [
-        "/admin/dialoog/user/?nudges__isnull=False",
-        "/admin/dialoog/user/?nudges__rule=respondents",
-        "/admin/dialoog/user/?nudges=1",
-        "/admin/dialoog/user/?invitations__done=1",
-        "/admin/dialoog/user/?invitations__draft__isnull=False",
-        "/admin/dialoog/user/?interviews__isnull=False",
-        "/admin/dialoog/membership/?user__invitations__done=1",
-        "/admin/dialoog/school/?rounds__invitations__done=1",
+        "/admin/schools/user/?nudges__isnull=False",
+        "/admin/schools/user/?nudges__rule=respondents",
+        "/admin/schools/user/?nudges=1",
+        "/admin/schools/user/?invitations__done=1",
+        "/admin/schools/user/?invitations__draft__isnull=False",
+        "/admin/schools/user/?interviews__isnull=False",
+        "/admin/schools/membership/?user__invitations__done=1",
+        "/admin/schools/school/?rounds__invitations__done=1",
         "/admin/surveys/round/?invitations__done=1",
         "/admin/surveys/round/?responses__isnull=False",
         "/admin/surveys/round/?open_answers__text__icontains=a",
-        "/admin/interventions/topic/?votes__isnull=False",
+        "/admin/planning/topic/?votes__isnull=False",
         "/admin/nudges/nudge/?recipient__invitations__done=1",
     ],
 )
@@ -158,8 +157,8 @@ def test_no_other_list_can_be_filtered_on_who_answered(
 
 def test_harmless_lookups_still_work(staff: Client, answered: Round) -> None:
     # The guard refuses what reveals answering, not filtering as such.
-    assert staff.get("/admin/dialoog/user/?is_staff__exact=1").status_code == 200
-    assert staff.get("/admin/dialoog/user/?memberships__role=teacher").status_code == 200
+    assert staff.get("/admin/schools/user/?is_staff__exact=1").status_code == 200
+    assert staff.get("/admin/schools/user/?memberships__role=teacher").status_code == 200
     by_school = f"/admin/surveys/round/?school__id__exact={answered.school_id}"
     assert staff.get(by_school).status_code == 200
 
@@ -210,7 +209,7 @@ def test_every_admin_of_ours_is_private_and_declares_nothing_that_reveals_answer
     db: None,
 ) -> None:
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label not in OUR_APPS:
+        if model._meta.app_label not in settings.PROJECT_APPS:
             continue
         assert isinstance(model_admin, PrivateAdmin), model
         declared: list[str] = []
@@ -282,9 +281,9 @@ def test_raw_answers_and_phone_input_are_not_in_the_admin(staff: Client) -> None
         "surveys.openanswer",
         "surveys.draft",
         "surveys.roundtally",
-        "surveys.checkin",
-        "surveys.reaction",
-        "surveys.vote",
+        "focusgroups.checkin",
+        "focusgroups.reaction",
+        "focusgroups.vote",
         "practice.stepinput",
         "practice.reflection",
     ):
@@ -304,7 +303,7 @@ def test_deleting_a_person_lists_their_invitations_but_not_their_draft_or_remind
     started = User.objects.get(email="started@linde.test")
     draft = Draft.objects.get(invitation__user=started)
     reminder = Nudge.objects.get(recipient=started)
-    page = staff.get(f"/admin/dialoog/user/{started.pk}/delete/")
+    page = staff.get(f"/admin/schools/user/{started.pk}/delete/")
     assert page.status_code == 200
     text = page.content.decode()
     assert f"draft {draft.pk}" not in text and "Finish the questionnaire" not in text
@@ -313,10 +312,10 @@ def test_deleting_a_person_lists_their_invitations_but_not_their_draft_or_remind
     assert len(_flat(page.context["deleted_objects"])) == 3
     # The page of someone who never started looks the same: it tells nothing.
     idle = User.objects.get(email="idle@linde.test")
-    other = staff.get(f"/admin/dialoog/user/{idle.pk}/delete/")
+    other = staff.get(f"/admin/schools/user/{idle.pk}/delete/")
     assert dict(other.context["model_count"]) == dict(page.context["model_count"])
     # The delete itself still takes everything with it.
-    staff.post(f"/admin/dialoog/user/{started.pk}/delete/", {"post": "yes"})
+    staff.post(f"/admin/schools/user/{started.pk}/delete/", {"post": "yes"})
     assert not Draft.objects.filter(pk=draft.pk).exists()
     assert not Nudge.objects.filter(pk=reminder.pk).exists()
 
@@ -334,7 +333,7 @@ def test_deleting_an_invitation_a_round_or_a_school_lists_no_answers_or_drafts(
     for url in (
         f"/admin/surveys/invitation/{started.pk}/delete/",
         f"/admin/surveys/round/{answered.pk}/delete/",
-        f"/admin/dialoog/school/{school.pk}/delete/",
+        f"/admin/schools/school/{school.pk}/delete/",
     ):
         page = staff.get(url)
         assert page.status_code == 200, url
@@ -366,10 +365,10 @@ def test_the_demo_back_office_sees_schools_people_and_templates_not_who_answered
     from django.apps import apps
 
     assert not names & {apps.get_model(label).__name__ for label in PRIVATE_MODELS}
-    for url in ("/admin/dialoog/school/", "/admin/dialoog/user/", "/admin/surveys/round/"):
+    for url in ("/admin/schools/school/", "/admin/schools/user/", "/admin/surveys/round/"):
         assert client.get(url).status_code == 200, url
     teacher = User.objects.get(email="leerkracht1@regenboog.test")
-    assert "leerkracht1@regenboog.test" in client.get("/admin/dialoog/user/").content.decode()
+    assert "leerkracht1@regenboog.test" in client.get("/admin/schools/user/").content.decode()
     templates = client.get("/admin/surveys/questionnairetemplate/")
     assert templates.status_code == 200 and "field-name_nl" in templates.content.decode()
     invitations = client.get("/admin/surveys/invitation/")

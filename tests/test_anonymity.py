@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import translation
 from factory.django import DjangoModelFactory
@@ -20,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_django import DjangoAssertNumQueries
 
-from dialoog.models import School, User
 from interventions.models import Theme
+from schools.models import School, User
 from surveys.anonymity import (
     Gate,
     is_releasable,
@@ -610,10 +611,9 @@ def test_only_the_anonymity_module_compares_with_a_threshold() -> None:
     """Whether a figure may be shown (results, interviews, the focus group's check-in, the
     practice runner, the ballot box, retention) is decided in surveys/anonymity.py only; a
     comparison written out anywhere else is a second rule that can drift from it."""
-    apps = ("dialoog", "surveys", "interventions", "nudges", "practice")
     sources = [
         path
-        for app in apps
+        for app in django_settings.PROJECT_APPS
         for path in (_PROJECT / app).rglob("*.py")
         if "migrations" not in path.parts and path != _GATE
     ]

@@ -13,7 +13,7 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys.models import (
     Answer,
     Ballot,

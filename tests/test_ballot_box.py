@@ -26,7 +26,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys.models import Invitation, Item, Round
 from surveys.retention import tally_closed
 

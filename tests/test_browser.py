@@ -136,7 +136,7 @@ def open_demo_round() -> Any:
 
     from django.utils import timezone
 
-    from dialoog.models import School
+    from schools.models import School
     from surveys.models import QuestionnaireTemplate
     from surveys.services import round_open
 
@@ -386,7 +386,8 @@ def test_taps_kept_by_a_phone_that_dies_are_there_on_another_device(
 def test_leader_reads_a_signal_chooses_a_suggestion_and_records_an_interview_the_teacher_reads(
     browser: Browser, demo: str
 ) -> None:
-    from surveys.models import Interview, Round
+    from interviews.models import Interview
+    from surveys.models import Round
 
     round_ = Round.objects.filter(school__slug="de-regenboog").order_by("-opens_at")[0]
     colleague = Interview.objects.filter(round=round_).order_by("pk")[0]

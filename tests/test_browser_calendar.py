@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from interventions.models import Activity, Topic, school_year
+from planning.models import Activity, Topic, school_year
 
 from .browser_helpers import TEACHER_EMAIL, log_in, screenshot
 from .test_browser import (  # noqa: F401

@@ -33,7 +33,8 @@ def test_presenter_and_two_phones_run_a_focus_group(
     browser: Browser,  # noqa: F811
     demo: str,  # noqa: F811
 ) -> None:
-    from surveys.models import CheckIn, FocusSession, Round
+    from focusgroups.models import CheckIn, FocusSession
+    from surveys.models import Round
 
     round_ = Round.objects.filter(school__slug="de-regenboog").order_by("-opens_at")[0]
     beamer = browser.new_context(locale="en-US", viewport={"width": 1920, "height": 1080})

@@ -29,10 +29,10 @@ def test_leader_follows_an_r2_nudge_plans_a_focus_group_and_the_nudge_resolves(
     page: Page,  # noqa: F811
     demo: str,  # noqa: F811
 ) -> None:
-    from interventions.models import Activity
+    from focusgroups.models import FocusSession
     from nudges.models import Nudge, Rule
     from nudges.rules import DISCUSSION_KINDS
-    from surveys.models import FocusSession
+    from planning.models import Activity
 
     # The demo's latest round (closed six weeks ago, the team split on collective learning)
     # as if its focus group had not happened and nothing were planned to talk about it.

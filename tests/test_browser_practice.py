@@ -66,9 +66,9 @@ def _reflect(phone: Page, helped: int, keep: str) -> None:
 
 def _running_feedback_session(**fields: Any) -> PracticeSession:
     """ "Giving and receiving feedback", started now at De Regenboog's meeting of today."""
-    from dialoog.models import School
-    from interventions.models import Activity
+    from planning.models import Activity
     from practice.models import Format, PracticeSession
+    from schools.models import School
 
     now = timezone.now()
     return PracticeSession.objects.create(
@@ -90,11 +90,11 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
     browser: Browser,  # noqa: F811
     demo: str,  # noqa: F811
 ) -> None:
-    from interventions.models import Activity
+    from planning.models import Activity
     from practice.models import PracticeSession
 
     tz = timezone.get_current_timezone()
-    from dialoog.models import School
+    from schools.models import School
 
     meeting = Activity.objects.create(
         school=School.objects.get(slug="de-regenboog"),

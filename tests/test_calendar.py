@@ -11,17 +11,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
-from interventions.calendar import next_working_day, seed_year_plan
-from interventions.models import (
-    Activity,
-    Intervention,
-    Recommendation,
-    SchoolHoliday,
-    Theme,
-    school_year,
-)
-from surveys.models import Agreement, FocusSession, SuggestionChoice
+from focusgroups.models import Agreement, FocusSession
+from interventions.models import Intervention, Recommendation, Theme
+from planning.calendar import next_working_day, seed_year_plan
+from planning.models import Activity, SchoolHoliday, school_year
+from schools.models import School, Team, User
+from surveys.models import SuggestionChoice
 
 from .test_exports import closed_round, report_of
 

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from dialoog.models import School, User
 from interventions.models import Intervention, Recommendation, Theme
+from schools.models import School, User
 
 MODEL_MD = Path(__file__).resolve().parent.parent / "docs" / "model.md"
 

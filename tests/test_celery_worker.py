@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dialoog.models import Membership
-from dialoog.tasks import send_welcome_email
+from schools.models import Membership
+from schools.tasks import send_welcome_email
 
 from .celery_workers import Workers
 from .factories import MembershipFactory, SchoolFactory, UserFactory
@@ -29,7 +29,7 @@ def test_a_real_worker_sends_the_welcome_email_once(tmp_path: Path) -> None:
     workers = Workers(tmp_path, os.environ.get("REDIS_URL", ""))
 
     def both_finished() -> list[str]:
-        runs = workers.results("dialoog.tasks.send_welcome_email")
+        runs = workers.results("schools.tasks.send_welcome_email")
         return runs if len(runs) >= 2 else []
 
     try:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 from surveys.models import Invitation, Round
 from surveys.services import submit_answers
 

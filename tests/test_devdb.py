@@ -83,6 +83,56 @@ def test_it_starts_a_private_server_keeps_its_data_and_stops_it(tmp_path: Path) 
     assert not _server_running(data)
 
 
+# A database made before the migrations started afresh: it records a migration whose file is
+# gone (and one that still exists, which alone would not count).
+OUTDATED = """
+import os, psycopg
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    conn.execute("CREATE TABLE django_migrations (app text, name text)")
+    conn.execute("INSERT INTO django_migrations VALUES ('schools', '0001_initial')")
+    if os.environ["GONE"]:
+        conn.execute("INSERT INTO django_migrations VALUES ('dialoog', '0003_school_retention')")
+    conn.execute("CREATE TABLE kept (n int)")
+"""
+
+HAS_KEPT = """
+import os, psycopg
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    print(conn.execute("SELECT to_regclass('kept') IS NOT NULL").fetchone()[0])
+"""
+
+
+def test_a_database_from_before_the_migrations_started_afresh_is_made_again(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "postgres"
+
+    def run(script: str, gone: str = "") -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*DEVDB, "--data", str(data), "--", sys.executable, "-c", script],
+            env={**_env(), "GONE": gone},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        return result
+
+    run(OUTDATED)  # only migrations that exist: kept as it is
+    kept = run(HAS_KEPT)
+    assert kept.stdout.strip() == "True"
+    assert "made again" not in kept.stderr
+
+    run(
+        "import os, psycopg; psycopg.connect(os.environ['DATABASE_URL'], autocommit=True)"
+        ".execute('DROP TABLE django_migrations, kept')"
+    )
+    run(OUTDATED, gone="1")
+    rebuilt = run(HAS_KEPT)
+    assert rebuilt.stdout.strip() == "False"
+    assert "made again, empty" in rebuilt.stderr
+
+
 def test_a_failing_command_passes_its_exit_code_and_still_stops_the_server(
     tmp_path: Path,
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from dialoog.models import School, Team
+from schools.models import School, Team
 from surveys import anonymity, models
 from surveys.exports import NotReleased, neutralise, report_csv, report_xlsx, sheet_title
 from surveys.models import (

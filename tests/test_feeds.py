@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from dialoog.logging import RedactTokensFilter
-from dialoog.models import Membership, School, User
-from interventions.feeds import build, prune_cancelled
-from interventions.models import Activity, CalendarFeed, CancelledActivity, Topic
+from planning.feeds import build, prune_cancelled
+from planning.models import Activity, CalendarFeed, CancelledActivity, Topic
+from schools.models import Membership, School, User
 
 from .factories import MembershipFactory, UserFactory
 
@@ -280,7 +280,7 @@ def test_feed_speaks_the_persons_language(
 
 
 def test_the_daily_task_prunes_old_cancellations(school: School) -> None:
-    from interventions.tasks import prune_cancelled_activities
+    from planning.tasks import prune_cancelled_activities
 
     meeting(school).cancel()
     fresh = meeting(school, title="Nog even zichtbaar")

@@ -15,10 +15,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from dialoog import live
 from dialoog.cache import RedisCache
-from dialoog.models import School, Team, User
-from surveys.focus_models import (
+from focusgroups.models import (
     Agreement,
     CheckIn,
     FocusPhase,
@@ -26,6 +24,8 @@ from surveys.focus_models import (
     Reaction,
     Vote,
 )
+from schools import live
+from schools.models import School, Team, User
 from surveys.models import Invitation, Round
 from surveys.services import submit_answers
 

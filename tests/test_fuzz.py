@@ -26,9 +26,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from dialoog.http import NumberConverter
-from dialoog.models import School, Team, User
-from interventions.models import Activity, Theme, Topic
+from interventions.models import Theme
+from planning.models import Activity, Topic
+from schools.http import NumberConverter
+from schools.models import School, Team, User
 
 from .survey_helpers import fresh_token, open_round
 from .test_exports import closed_round
@@ -249,7 +250,7 @@ def pages(school: School, team: Team, leader: User, teacher: User) -> dict[str, 
         starts_at=timezone.now() + timedelta(days=10),
     )
     Topic.objects.create(school=school, text="Werkdruk", suggested_by=teacher)
-    from surveys.models import Interview
+    from interviews.models import Interview
 
     interview = Interview.objects.create(round=round_, teacher=teacher)
     closed = closed_round(school, team, 6)  # released results, for the focus group

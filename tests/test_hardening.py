@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 
 from .conftest import PASSWORD, with_two_factor
 from .factories import UserFactory
@@ -148,12 +148,12 @@ def test_a_changed_session_is_written_with_one_statement_and_kept_in_the_cache(
 
 
 def test_a_phone_remembers_what_it_sent_before_the_live_version_moves_on(db: None) -> None:
-    """dialoog.live.remember_now: saved at once, so a poll that sees the next version also
+    """schools.live.remember_now: saved at once, so a poll that sees the next version also
     sees that this phone already answered (not only after the response is built)."""
     from django.test import RequestFactory
 
-    from dialoog.live import remember_now
     from dialoog.sessions import SessionStore
+    from schools.live import remember_now
 
     request = RequestFactory().post("/")
     request.session = SessionStore()
@@ -304,7 +304,7 @@ def test_no_get_changes_anything_for_the_schools_own_people(
     after = snapshot()
     # Reading private notes is recorded on purpose (AVG audit log); nothing else may change.
     changed = [
-        label for label in before if before[label] != after[label] and label != "dialoog.AuditEntry"
+        label for label in before if before[label] != after[label] and label != "schools.AuditEntry"
     ]
     assert not changed, changed
     assert checked > 60
@@ -313,8 +313,8 @@ def test_no_get_changes_anything_for_the_schools_own_people(
 def test_opening_private_notes_is_recorded_in_a_read_only_audit_log(
     client: Client, school: School, team: Team, leader: User, teacher: User, login: Login
 ) -> None:
-    from dialoog.models import AuditEntry
-    from surveys.models import Interview, InterviewNote
+    from interviews.models import Interview, InterviewNote
+    from schools.models import AuditEntry
 
     from .survey_helpers import open_round
 
@@ -336,11 +336,11 @@ def test_opening_private_notes_is_recorded_in_a_read_only_audit_log(
 
     staff = UserFactory.create(is_staff=True, is_superuser=True)
     admin = login(staff)
-    assert admin.get("/admin/dialoog/auditentry/").status_code == 200
+    assert admin.get("/admin/schools/auditentry/").status_code == 200
     entry = AuditEntry.objects.first()
     assert entry is not None
     assert (
-        admin.post(f"/admin/dialoog/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        admin.post(f"/admin/schools/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
         == 403
     )
     assert AuditEntry.objects.count() == 2
@@ -351,9 +351,9 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
 ) -> None:
     import json
 
-    from interventions.models import Topic
+    from interviews.models import Interview, InterviewNote
     from nudges.models import Reflection
-    from surveys.models import Interview, InterviewNote
+    from planning.models import Topic
 
     from .survey_helpers import open_round
 
@@ -381,7 +381,7 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     staff = UserFactory.create(is_staff=True, is_superuser=True)
     admin = login(staff)
     response = admin.post(
-        "/admin/dialoog/user/",
+        "/admin/schools/user/",
         {"action": "export_personal_data", "_selected_action": [teacher.pk]},
     )
     assert response.status_code == 200
@@ -408,7 +408,7 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
 
     leaders = json.loads(
         admin.post(
-            "/admin/dialoog/user/",
+            "/admin/schools/user/",
             {"action": "export_personal_data", "_selected_action": [leader.pk]},
         ).content
     )
@@ -416,14 +416,14 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
 
     # Two people at once is refused: an export answers one person's request.
     page = admin.post(
-        "/admin/dialoog/user/",
+        "/admin/schools/user/",
         {"action": "export_personal_data", "_selected_action": [leader.pk, teacher.pk]},
         follow=True,
     )
     assert "precies één persoon" in page.content.decode()
 
     # Erasure is the admin's delete, and it takes the notes about the person with it.
-    admin.post(f"/admin/dialoog/user/{teacher.pk}/delete/", {"post": "yes"})
+    admin.post(f"/admin/schools/user/{teacher.pk}/delete/", {"post": "yes"})
     assert not InterviewNote.objects.filter(text="Wil hulp bij een gesprek").exists()
     # A topic stays for the team, without its author.
     assert Topic.objects.get(text="Werkdruk").suggested_by is None

@@ -14,11 +14,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from dialoog.models import School, Team, User
 from interventions.models import Theme
+from interviews.models import Interview, InterviewNote
+from interviews.views import GuideSection, build_guide
+from schools.models import School, Team, User
 from surveys.anonymity import Gate, item_distributions
-from surveys.interviews import GuideSection, build_guide
-from surveys.models import Block, Interview, InterviewNote, Invitation, Item, Round
+from surveys.models import Block, Invitation, Item, Round
 from surveys.report import ItemRow, RoundReport, ThemeRow
 from surveys.report import build as build_report
 from surveys.services import submit_answers
@@ -558,8 +559,8 @@ def test_a_split_on_a_climate_statement_is_asked_about_too() -> None:
 def test_a_facilitator_and_the_board_do_not_read_interview_notes(
     client: Client, school: School, leader: User, teacher: User, team: Team
 ) -> None:
-    from dialoog.models import Membership
-    from surveys.models import Interview, InterviewNote
+    from interviews.models import Interview, InterviewNote
+    from schools.models import Membership
 
     round_ = open_round(school, team=team, threshold=3)
     interview = Interview.objects.create(round=round_, teacher=teacher)

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 from surveys.models import Draft, Invitation, Round
 
 from .factories import MembershipFactory, UserFactory
@@ -236,7 +236,7 @@ def test_becoming_leader_withdraws_only_the_unanswered_invitations_of_open_round
     client.force_login(staff)
 
     page = client.post(
-        "/admin/dialoog/membership/add/",
+        "/admin/schools/membership/add/",
         {"user": teacher.pk, "role": Membership.Role.LEADER, "school": school.pk},
         follow=True,
     ).content.decode()

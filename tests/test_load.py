@@ -23,8 +23,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from bench.stack import manage, production_env, running
-from dialoog.models import Membership
-from surveys.focus_models import FocusPhase, FocusSession
+from focusgroups.models import FocusPhase, FocusSession
+from schools.models import Membership
 from surveys.models import Answer, Ballot, Invitation, Response
 from surveys.services import round_open
 

@@ -13,11 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dialoog.models import Membership, School, User
-from interventions.models import Activity, SchoolHoliday
+from focusgroups.models import Agreement, FocusSession
+from interviews.models import Interview, InterviewNote
 from nudges.models import Nudge, NudgeSettings, Rule
 from nudges.rules import scan, send_time, term
-from surveys.models import Agreement, FocusSession, Interview, InterviewNote, Invitation
+from planning.models import Activity, SchoolHoliday
+from schools.models import Membership, School, User
+from surveys.models import Invitation
 
 from .nudge_helpers import AMS, NOW, activity, build_school, busy, closed_round, rules_for
 from .survey_helpers import open_round

@@ -15,12 +15,12 @@ from django.test import Client
 from django.utils import timezone
 
 from dialoog.celery import app as celery_app
-from dialoog.models import School, User
 from nudges import outbox
 from nudges.mail import unsubscribe_token
 from nudges.models import Digest, EmailChoice, Nudge, NudgeSettings, Reflection, Rule, RuleOptOut
 from nudges.rules import scan
 from nudges.tasks import deliver_nudge, scan_nudges, send_digest, sweep
+from schools.models import School, User
 
 from .factories import MembershipFactory, UserFactory
 from .nudge_helpers import AMS, broker, build_school

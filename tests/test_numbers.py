@@ -13,12 +13,15 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from dialoog.http import ID_MAX, whole_number
-from dialoog.models import School, Team, User
-from interventions.models import Activity, Intervention, Recommendation, Theme, Topic
-from interventions.proposal import propose
+from focusgroups.models import FocusPhase, FocusSession, Reaction
+from interventions.models import Intervention, Recommendation, Theme
+from interviews.models import Interview
+from planning.models import Activity, Topic
+from planning.proposal import propose
 from practice.models import Format
-from surveys.models import Draft, FocusPhase, FocusSession, Interview, Invitation, Item, Reaction
+from schools.http import ID_MAX, whole_number
+from schools.models import School, Team, User
+from surveys.models import Draft, Invitation, Item
 
 from .survey_helpers import fresh_token, open_round
 from .test_interviews import make_teachers

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import OperationalError
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from dialoog import settings as project_settings
 from dialoog.celery import app as celery_app
-from dialoog.models import Board, Membership, School, Team, User
+from schools.models import Board, Membership, School, Team, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +140,7 @@ def test_seed_demo_builds_the_demo_school_and_is_idempotent() -> None:
     [session] = round_.focus_sessions.all()
     assert session.closed_at is not None
     assert session.checkins.count() == 12 and session.agreements.count() == 3
-    from interventions.models import Activity
+    from planning.models import Activity
 
     assert Activity.objects.filter(school=school).count() >= 9
 
@@ -190,7 +191,7 @@ def test_the_admin_lists_every_model(client: Client, db: None) -> None:
         "Reflection",
         "Conversation",
     }
-    for app_label in ("dialoog", "interventions", "surveys", "practice", "nudges"):
+    for app_label in settings.PROJECT_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if model.__name__ in private or model._meta.abstract:
                 # Raw answers are never browsable in the back office.

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from dialoog.models import School, User
 from interventions.models import Intervention, Theme
+from schools.models import School, User
 
 
 def test_a_leader_adds_an_intervention_of_the_schools_own(

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 
 
 def csv_file(text: str, encoding: str = "utf-8") -> SimpleUploadedFile:

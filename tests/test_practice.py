@@ -12,8 +12,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone, translation
 
-from dialoog.models import Membership, School, Team, User
-from interventions.models import Activity, Theme
+from interventions.models import Theme
+from planning.models import Activity
 from practice.anonymity import reflection_gate
 from practice.demo import seed_practice
 from practice.forms import parse_steps
@@ -25,6 +25,7 @@ from practice.models import (
     StepInput,
     practice_counts_by_theme,
 )
+from schools.models import Membership, School, Team, User
 
 from .factories import MembershipFactory, UserFactory
 

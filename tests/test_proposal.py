@@ -10,10 +10,11 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
-from interventions.models import Activity, SchoolHoliday, Theme
-from interventions.proposal import Proposed, propose
-from surveys.models import Agreement, FocusSession
+from focusgroups.models import Agreement, FocusSession
+from interventions.models import Theme
+from planning.models import Activity, SchoolHoliday
+from planning.proposal import Proposed, propose
+from schools.models import School, Team, User
 
 from .test_exports import closed_round, report_of
 
@@ -134,7 +135,7 @@ def test_agreements_due_the_same_day_share_one_review_which_is_linked_on_saving(
 
 
 def test_results_already_talked_through_are_not_proposed_again(school: School, team: Team) -> None:
-    from surveys.models import Interview
+    from interviews.models import Interview
 
     round_ = closed_round(school, team, 6)
     Interview.objects.create(round=round_, teacher=school.teachers().first() or User())

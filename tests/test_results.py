@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys.models import Invitation, Round, SuggestionChoice
 from surveys.services import submit_answers
 
@@ -134,7 +134,7 @@ def test_results_and_dashboard_cost_the_same_queries_for_one_or_ten_rounds(
     one_dashboard = _queries(client, f"/s/{school.slug}/")
 
     # The same leader at a second school with ten rounds of history.
-    from dialoog.models import Membership
+    from schools.models import Membership
 
     Membership.objects.create(user=leader, school=other_school, role="leader")
     other_team = Team.objects.create(school=other_school, name="Team")
@@ -155,7 +155,7 @@ def test_a_board_admin_sees_the_boards_schools_side_by_side(demo: School, client
 def test_a_board_overview_hides_a_school_below_the_threshold(
     client: Client, school: School, team: Team
 ) -> None:
-    from dialoog.models import Membership
+    from schools.models import Membership
 
     admin = UserFactory.create()
     Membership.objects.create(user=admin, board=school.board, role="board_admin")

@@ -21,15 +21,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from dialoog.models import RETENTION_MONTHS_DEFAULT, Membership, School, Team, User
+from focusgroups.models import Agreement, CheckIn, FocusPhase, FocusSession, Reaction, Vote
+from interviews.models import Interview, InterviewNote
 from nudges.rules import RECENT
+from schools.models import RETENTION_MONTHS_DEFAULT, Membership, School, Team, User
 from surveys import anonymity
 from surveys.ballots import open_box
-from surveys.focus_models import Agreement, CheckIn, FocusPhase, FocusSession, Reaction, Vote
 from surveys.models import (
     Answer,
-    Interview,
-    InterviewNote,
     Invitation,
     LeaderAnswer,
     OpenAnswer,

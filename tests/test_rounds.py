@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 from surveys.models import Invitation, LeaderAnswer, Round, hash_token
 from surveys.tasks import send_due_invitations
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys.models import Ballot, Draft, Invitation, Item, Round, sizes_of
 from surveys.sealing import OPEN_ANSWER_MAX, Answers, clean_text, seal, unseal, unseal_ballot
 from surveys.services import submit_answers

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from dialoog.middleware import ContentSecurityPolicyMiddleware, MessageMiddleware
-from dialoog.models import School, User
+from schools.models import School, User
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pytest_django import DjangoAssertNumQueries
 
-from dialoog.models import School
+from schools.models import School
 from surveys.models import Answer, Item, LeaderAnswer, Response, Round
 from surveys.signals import (
     ItemStats,

@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialoog.models import Membership, School, Team, User
+from schools.models import Membership, School, Team, User
 from surveys.anonymity import Audience, Risk, subtraction_risk, subtraction_risk_for
 from surveys.forms import RoundForm
 from surveys.models import Invitation, Round

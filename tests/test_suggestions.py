@@ -12,8 +12,8 @@ import pytest
 from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
 
-from dialoog.models import School
 from interventions.models import Intervention, Theme
+from schools.models import School
 from surveys.models import Answer, Item, Response, Round
 from surveys.signals import ItemStats, Signal, SignalKind, compute_signals, stats_for
 from surveys.suggestions import Suggestion, interventions_by_item, suggest

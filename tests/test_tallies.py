@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dialoog.models import School, Team, User
+from schools.models import School, Team, User
 from surveys import anonymity
 from surveys.models import Answer, Ballot, Block, Invitation, Response, Round, RoundTally
 from surveys.national import MIN_SCHOOLS, national_theme_means

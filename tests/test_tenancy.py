@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dialoog.models import Membership, School, Team, User
 from interventions.models import Intervention, Theme
+from schools.models import Membership, School, Team, User
 
 from .conftest import with_two_factor
 from .factories import MembershipFactory, TeamFactory, UserFactory
@@ -72,7 +73,7 @@ def all_patterns() -> list[tuple[str, str, URLPattern]]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every project model, to prove that nothing changed."""
     state = {}
-    for app_label in ("dialoog", "interventions", "surveys", "practice", "nudges"):
+    for app_label in settings.PROJECT_APPS:
         for model in apps.get_app_config(app_label).get_models():
             state[model._meta.label] = sorted(
                 tuple(row) for row in model._default_manager.order_by("pk").values_list()
@@ -98,11 +99,11 @@ def victim_school(db: None) -> dict[str, Any]:
     for _ in range(4):
         MembershipFactory.create(user=UserFactory.create(), school=school, team=team)
     round_ = open_round(school, team=team, threshold=3)
-    from surveys.models import Interview, InterviewNote
+    from interviews.models import Interview, InterviewNote
 
     interview = Interview.objects.create(round=round_, teacher=teacher)
     note = InterviewNote.objects.create(interview=interview, text="Vertrouwelijk gesprek")
-    from surveys.models import FocusPhase, FocusSession, Reaction
+    from focusgroups.models import FocusPhase, FocusSession, Reaction
 
     session = FocusSession.objects.create(round=round_, title="Focusgroep A")
     phase = FocusPhase.objects.create(session=session, order=1, kind="theme", minutes=10)
@@ -110,8 +111,8 @@ def victim_school(db: None) -> dict[str, Any]:
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from interventions.models import Activity
-    from surveys.models import Agreement
+    from focusgroups.models import Agreement
+    from planning.models import Activity
 
     agreement = Agreement.objects.create(
         session=session, text="Afspraak A", owner="team", review_on=date(2027, 1, 12)
@@ -123,7 +124,7 @@ def victim_school(db: None) -> dict[str, Any]:
         starts_at=datetime(2027, 1, 12, 15, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
         duration_minutes=60,
     )
-    from interventions.models import Topic
+    from planning.models import Topic
 
     topic = Topic.objects.create(school=school, text="Onderwerp A", suggested_by=teacher)
     from practice.models import Conversation, Format, PracticeSession, StepInput

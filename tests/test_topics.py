@@ -10,9 +10,9 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from dialoog.models import Membership, School, Team, User
-from interventions.models import Activity, Topic, TopicVote
-from interventions.topics import MAX_OPEN_TOPICS_PER_PERSON
+from planning.models import Activity, Topic, TopicVote
+from planning.topics import MAX_OPEN_TOPICS_PER_PERSON
+from schools.models import Membership, School, Team, User
 
 from .factories import MembershipFactory, UserFactory
 
@@ -235,7 +235,7 @@ def test_topics_page_query_count_does_not_grow(
 def test_meetings_for_agenda_skip_the_past_and_list_each_meeting_of_a_series(
     school: School,
 ) -> None:
-    from interventions.topics import upcoming_meetings
+    from planning.topics import upcoming_meetings
 
     meeting(school, title="Voorbij", starts_at=soon(-3))
     repeating = meeting(
@@ -282,7 +282,7 @@ def test_a_topic_goes_on_one_meeting_of_a_series(
     assert topic.status == Topic.Status.PLANNED and topic.occurs_on == second
     assert series.agenda == "1. Opening", "the series' shared agenda is left alone"
 
-    from interventions.calendar import occurrences_with_topics
+    from planning.calendar import occurrences_with_topics
 
     counted = {
         moment.date(): n

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from interventions.models import Activity
+from planning.models import Activity
 
 from ..models import Format, PracticeSession
 

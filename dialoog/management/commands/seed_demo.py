@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from dialoog.models import Board, Membership, School, Team, User
 from nudges.demo import seed_nudges
 from practice.demo import seed_practice
+from schools.models import Board, Membership, School, Team, User
 
 DEMO_PASSWORD = "dialoog-demo"  # noqa: S105 - a published demo login, never for production
 
@@ -204,8 +204,8 @@ class Command(BaseCommand):
             self._demo_round(school, leader, years_ago)
         self._demo_interviews(school, leader)
         self._demo_focus_group(school, leader)
-        from interventions.calendar import seed_year_plan
-        from interventions.topics import seed_topics
+        from planning.calendar import seed_year_plan
+        from planning.topics import seed_topics
 
         seed_year_plan(school, leader)
         seed_topics(school)
@@ -213,17 +213,17 @@ class Command(BaseCommand):
     def _demo_focus_group(self, school: School, leader: User) -> None:
         """A finished focus group on the latest round: check-ins, reactions that were shown
         or held back, dots, and the agreements and goals the team made."""
-        from interventions.models import Theme
-        from surveys.focus_models import voter_hash
-        from surveys.models import (
+        from focusgroups.models import (
             Agreement,
             CheckIn,
             FocusPhase,
             FocusSession,
             Reaction,
-            Round,
             Vote,
+            voter_hash,
         )
+        from interventions.models import Theme
+        from surveys.models import Round
 
         latest = Round.objects.filter(school=school).order_by("-opens_at").first()
         if latest is None or latest.focus_sessions.exists():
@@ -275,7 +275,8 @@ class Command(BaseCommand):
     def _demo_interviews(self, school: School, leader: User) -> None:
         """Interviews with five teachers after the latest round, with coded notes."""
         from interventions.models import Theme
-        from surveys.models import Interview, InterviewNote, Round
+        from interviews.models import Interview, InterviewNote
+        from surveys.models import Round
 
         latest = Round.objects.filter(school=school).order_by("-opens_at").first()
         if latest is None or latest.interviews.exists():

@@ -1,0 +1,623 @@
+"""Focus group views: stage three of the cycle (questionnaire → interviews → focus group).
+
+The facilitator (a leader or facilitator of the school) prepares a session for a closed
+round and runs it on the beamer (``presenter``). Phones join without logging in, by the QR
+code's token or the short code, and from then on carry only the session's id and a random
+phone id in their own Django session.
+
+Live updates are plain polling: every 2 seconds the presenter and each phone ask for their
+part of the page with ``If-None-Match`` set to the ``FocusSession.version`` they have; when
+nothing changed the answer is a 304 without rendering (a fixed, small number of queries), so
+40 phones on plain WSGI cost little. Every change bumps ``version``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
+
+from focusgroups.forms import AgreementForm, CheckInForm, JoinForm, PrepareForm, ReactionForm
+from focusgroups.models import (
+    Agreement,
+    CheckIn,
+    Emotion,
+    FocusPhase,
+    FocusSession,
+    Reaction,
+    Vote,
+    voter_hash,
+)
+from schools import live
+from schools.forms import submitted
+from schools.http import no_store, stored_text
+from schools.models import School
+from schools.tenancy import AuthedRequest, get_owned_or_404, school_view
+from surveys.anonymity import may_reveal, shown_count
+from surveys.models import Round
+from surveys.report import RoundReport
+from surveys.report import build as build_report
+
+TOP_REACTIONS = 5
+
+
+SESSION_KEY = "focus_session"
+PHONE_KEY = "focus_phone"
+CHECKED_IN_KEY = "focus_checked_in"
+
+
+# ------------------------------------------------------------------ what the screens show
+
+
+def _phases(session: FocusSession) -> tuple[list[FocusPhase], FocusPhase | None]:
+    phases = list(session.phases.select_related("theme"))
+    if not phases:
+        return phases, None
+    return phases, phases[min(session.current, len(phases) - 1)]
+
+
+def checkin_rows(session: FocusSession) -> list[dict[str, Any]]:
+    """Every emotion with its count, or ``None`` (shown as "fewer than N", N being the round's
+    threshold) below it. No total is shown next to them. Read only once the check-in is
+    frozen, so these figures are the ones the room saw at the reveal."""
+    threshold = session.round.threshold
+    counts = Counter(CheckIn.objects.filter(session=session).values_list("emotion", flat=True))
+    shown = {value: shown_count(counts[value], threshold) for value, _label in Emotion.choices}
+    top = max([c for c in shown.values() if c is not None] or [1])
+    return [
+        {
+            "value": value,
+            "label": label,
+            "count": shown[value],
+            "width": round(100 * (shown[value] or 0) / top),
+        }
+        for value, label in Emotion.choices
+    ]
+
+
+def _reactions(phase: FocusPhase) -> list[Reaction]:
+    return list(phase.reactions.annotate(dots=Count("votes")).order_by("group", "-dots", "text"))
+
+
+def _theme_context(session: FocusSession, phase: FocusPhase, report: RoundReport) -> dict[str, Any]:
+    number = phase.theme.number if phase.theme else None
+    row = next((r for r in report.themes if (r.theme.number if r.theme else None) == number), None)
+    reason = next(
+        (
+            s.suggestion.signal.reason
+            for s in report.suggestions
+            if phase.signal_key and s.suggestion.key == phase.signal_key
+        ),
+        "",
+    )
+    reactions = _reactions(phase)
+    return {
+        "theme_row": row,
+        "reason": reason,
+        "pending": [r for r in reactions if r.status == Reaction.Status.PENDING],
+        "shown": [r for r in reactions if r.status == Reaction.Status.SHOWN],
+        "hidden_count": sum(r.status == Reaction.Status.HIDDEN for r in reactions),
+    }
+
+
+def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
+    phases, phase = _phases(session)
+    context: dict[str, Any] = {
+        "session": session,
+        "phases": phases,
+        "phase": phase,
+        "etag": live.version_tag(session.version),
+        "active": session.is_active(now),
+    }
+    if phase is None:
+        return context
+    context["remaining"] = phase.minutes * 60 - session.elapsed(now)
+    if phase.kind == FocusPhase.Kind.CHECKIN:
+        context["threshold"] = session.round.threshold
+        if session.checkin_revealed:
+            context["checkins"] = checkin_rows(session)
+        else:
+            count = CheckIn.objects.filter(session=session).count()
+            context["checkin_count"] = count
+            context["can_reveal"] = session.checkin_frozen or may_reveal(
+                count, session.round.threshold
+            )
+    elif phase.kind == FocusPhase.Kind.THEME:
+        report = build_report(session.round, now, with_open_answers=False)
+        context["report"] = report
+        context.update(_theme_context(session, phase, report))
+    else:
+        context["agreements"] = list(session.agreements.all())
+        context["agreement_form"] = AgreementForm()
+    return context
+
+
+# ------------------------------------------------------------------ the facilitator's pages
+
+
+@school_view(lead=False)
+@require_GET
+def agreements(request: AuthedRequest, school: School) -> HttpResponse:
+    """The team's agreements and collective goals, readable by every teacher of the school."""
+    rows = Agreement.objects.for_school(school).select_related("session__round__team")
+    return render(request, "surveys/focus/agreements.html", {"school": school, "rows": rows})
+
+
+@school_view(lead=True)
+@require_GET
+def session_list(request: AuthedRequest, school: School) -> HttpResponse:
+    now = timezone.now()
+    sessions = FocusSession.objects.for_school(school).select_related("round__team")
+    rounds = Round.objects.closed(now).for_school(school).select_related("team", "school")
+    return render(
+        request,
+        "surveys/focus/list.html",
+        {"school": school, "sessions": sessions, "rounds": rounds, "now": now},
+    )
+
+
+@school_view(lead=True)
+@require_http_methods(["GET", "POST"])
+def prepare(request: AuthedRequest, school: School, round_pk: int) -> HttpResponse:
+    """Prepare a session: the agenda (the results' suggestions by default) and time boxes."""
+    now = timezone.now()
+    round_ = get_owned_or_404(Round.objects.closed(now), school, pk=round_pk)
+    report = build_report(round_, now, with_open_answers=False)
+    if not report.gate.released:
+        messages.error(request, report.gate.message)
+        return redirect("focus:list", school_slug=school.slug)
+    form = PrepareForm(**submitted(request), round=round_, report=report)
+    if request.method == "POST" and form.is_valid():
+        session = form.save(request.user)
+        return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
+    return render(
+        request, "surveys/focus/prepare.html", {"school": school, "round": round_, "form": form}
+    )
+
+
+def _session(school: School, pk: int) -> FocusSession:
+    return get_owned_or_404(FocusSession.objects.select_related("round"), school, pk=pk)
+
+
+@school_view(lead=True)
+@require_GET
+def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """The beamer screen: full screen, large type; everything lives on the server, so a
+    reload shows the same phase, reactions and timer."""
+    now = timezone.now()
+    session = _session(school, pk)
+    join_url = request.build_absolute_uri(reverse("join:token", args=[session.token]))
+    context = presenter_context(session, now)
+    context.update(
+        school=school,
+        join_url=request.build_absolute_uri(reverse("join:start")),
+        qr=live.qr_svg(join_url) if context["active"] else "",
+    )
+    return no_store(render(request, "surveys/focus/presenter.html", context))
+
+
+def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
+    return live.school_session_tag(FocusSession.objects.all(), school, pk)
+
+
+def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
+    return live.render_live(
+        request,
+        "surveys/focus/_presenter_live.html",
+        {"school": school, **presenter_context(session, timezone.now())},
+        session.version,
+    )
+
+
+@school_view(lead=True)
+@require_GET
+@etag(_presenter_etag)
+def presenter_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """The polled part of the beamer screen; 304 while ``version`` is unchanged."""
+    return _live(request, school, _session(school, pk))
+
+
+def _after_change(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
+    session.bump()
+    session.refresh_from_db()
+    if getattr(request, "htmx", False):
+        return _live(request, school, session)
+    return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    session = _session(school, pk)
+    count = session.phases.count()
+    delta = -1 if request.POST.get("direction") == "prev" else 1
+    new = max(0, min(count - 1, session.current + delta))
+    if new != session.current:
+        FocusSession.objects.filter(pk=session.pk).update(
+            current=new, phase_started_at=timezone.now(), elapsed_before=0, paused=False
+        )
+    return _after_change(request, school, session)
+
+
+def _reveal_checkin(session: FocusSession) -> bool:
+    """Show the check-in's distribution, and freeze it (schools.live.reveal): from the first
+    reveal on no check-in is added, so showing it again shows exactly what the room saw. The
+    first reveal waits until at least the round's threshold checked in."""
+    threshold = session.round.threshold
+    return live.reveal(
+        FocusSession.objects.all(),
+        session.pk,
+        revealed=lambda locked: locked.checkin_frozen,
+        may_reveal=lambda locked: may_reveal(locked.checkins.count(), threshold),
+        show=lambda locked: FocusSession.objects.filter(pk=locked.pk).update(
+            checkin_revealed=True, checkin_frozen=True
+        ),
+    )
+
+
+@school_view(lead=True)
+@require_POST
+def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Show (or hide again) the check-in's distribution on the beamer. Below the threshold
+    nothing happens: the screen already says from how many check-ins it can be shown."""
+    session = _session(school, pk)
+    if session.checkin_revealed:
+        FocusSession.objects.filter(pk=session.pk).update(checkin_revealed=False)
+    else:
+        _reveal_checkin(session)
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Start or pause the phase's timer."""
+    now = timezone.now()
+    session = _session(school, pk)
+    if session.paused:
+        FocusSession.objects.filter(pk=session.pk).update(phase_started_at=now, paused=False)
+    else:
+        FocusSession.objects.filter(pk=session.pk).update(
+            elapsed_before=session.elapsed(now), paused=True
+        )
+    return _after_change(request, school, session)
+
+
+def _moderation_live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
+    _all, phase = _phases(session)
+    pending: list[Reaction] = []
+    if phase is not None and phase.kind == FocusPhase.Kind.THEME:
+        pending = list(phase.reactions.filter(status=Reaction.Status.PENDING))
+    return live.render_live(
+        request,
+        "surveys/focus/_moderation_live.html",
+        {"school": school, "session": session, "phase": phase, "pending": pending},
+        session.version,
+    )
+
+
+@school_view(lead=True)
+@require_GET
+def moderation(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """The facilitator's own screen (laptop or phone): the reactions waiting to be shown, so
+    that nothing appears on the beamer before it was read."""
+    session = _session(school, pk)
+    return no_store(
+        render(
+            request,
+            "surveys/focus/moderation.html",
+            {"school": school, "session": session, "etag": live.version_tag(session.version)},
+        )
+    )
+
+
+@school_view(lead=True)
+@require_GET
+@etag(_presenter_etag)
+def moderation_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    return _moderation_live(request, school, _session(school, pk))
+
+
+@school_view(lead=True)
+@require_POST
+def moderate(request: AuthedRequest, school: School, pk: int, reaction: str) -> HttpResponse:
+    """Show a waiting reaction on the beamer, or hold it back."""
+    session = _session(school, pk)
+    item: Reaction = get_owned_or_404(
+        Reaction.objects.all(), school, pk=reaction, phase__session=session
+    )
+    status = request.POST.get("status")
+    if status in (Reaction.Status.SHOWN, Reaction.Status.HIDDEN, Reaction.Status.PENDING):
+        Reaction.objects.filter(pk=item.pk).update(status=status)
+    if request.POST.get("screen") == "moderation":
+        session.bump()
+        session.refresh_from_db()
+        if getattr(request, "htmx", False):
+            return _moderation_live(request, school, session)
+        return redirect("focus:moderation", school_slug=school.slug, pk=session.pk)
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def group(request: AuthedRequest, school: School, pk: int, reaction: str) -> HttpResponse:
+    """Put a reaction in a group (a short label); an empty label takes it out again."""
+    session = _session(school, pk)
+    item: Reaction = get_owned_or_404(
+        Reaction.objects.all(), school, pk=reaction, phase__session=session
+    )
+    label = " ".join(stored_text(request.POST.get("group", "")).split())[:60]
+    Reaction.objects.filter(pk=item.pk).update(group=label)
+    return _after_change(request, school, session)
+
+
+@school_view(lead=True)
+@require_POST
+def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    session = _session(school, pk)
+    form = AgreementForm(request.POST)
+    if form.is_valid():
+        form.instance.session = session
+        form.save()
+        return _after_change(request, school, session)
+    context = presenter_context(session, timezone.now())
+    context.update(school=school, agreement_form=form)
+    if getattr(request, "htmx", False):
+        return live.render_live(
+            request, "surveys/focus/_presenter_live.html", context, session.version
+        )
+    messages.error(request, _("The agreement was not saved; see the form."))
+    return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
+
+
+@school_view(lead=True)
+@require_POST
+def close(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    session = _session(school, pk)
+    FocusSession.objects.filter(pk=session.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )
+    session.bump()
+    return redirect("focus:summary", school_slug=school.slug, pk=session.pk)
+
+
+@school_view(lead=True)
+@require_GET
+def summary(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
+    """Afterwards: agreements, goals and the most-voted reactions per topic, printable."""
+    session = _session(school, pk)
+    topics = []
+    for phase in session.phases.filter(kind=FocusPhase.Kind.THEME).select_related("theme"):
+        top = (
+            phase.reactions.filter(status=Reaction.Status.SHOWN)
+            .annotate(dots=Count("votes"))
+            .order_by("-dots", "text")[:TOP_REACTIONS]
+        )
+        topics.append({"phase": phase, "reactions": list(top)})
+    rows = list(session.agreements.all())
+    return no_store(
+        render(
+            request,
+            "surveys/focus/summary.html",
+            {
+                "school": school,
+                "session": session,
+                "topics": topics,
+                "agreements": [a for a in rows if a.kind == Agreement.Kind.AGREEMENT],
+                "goals": [a for a in rows if a.kind == Agreement.Kind.GOAL],
+            },
+        )
+    )
+
+
+# ------------------------------------------------------------------ the phones (no login)
+
+
+def _enter(request: HttpRequest, session: FocusSession) -> HttpResponse:
+    if request.session.get(SESSION_KEY) != session.pk:
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = session.pk
+        request.session.pop(CHECKED_IN_KEY, None)
+    if PHONE_KEY not in request.session:
+        request.session[PHONE_KEY] = secrets.token_urlsafe(16)
+    return redirect("join:phone")
+
+
+def _phone_session(request: HttpRequest) -> FocusSession | None:
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    return FocusSession.objects.active(timezone.now()).filter(pk=pk).first()
+
+
+@require_GET
+def join_token(request: HttpRequest, token: str) -> HttpResponse:
+    return live.join_by_token(
+        request,
+        token,
+        sessions=FocusSession.objects.all(),
+        form_class=JoinForm,
+        template="surveys/focus/join.html",
+        enter=_enter,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    return live.join_by_code(
+        request,
+        kind="focus",
+        sessions=FocusSession.objects.all(),
+        form_class=JoinForm,
+        template="surveys/focus/join.html",
+        enter=_enter,
+    )
+
+
+def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]:
+    _all, phase = _phases(session)
+    context: dict[str, Any] = {
+        "session": session,
+        "phase": phase,
+        "etag": live.version_tag(session.version),
+        "checked_in": request.session.get(CHECKED_IN_KEY) == session.pk,
+        "checkin_frozen": session.checkin_frozen,
+        "checkin_form": CheckInForm(),
+        "reaction_form": ReactionForm(),
+    }
+    if phase is not None and phase.kind == FocusPhase.Kind.THEME:
+        mine = voter_hash(request.session.get(PHONE_KEY, ""))
+        context["shown"] = list(
+            phase.reactions.filter(status=Reaction.Status.SHOWN).annotate(
+                voted=Count("votes", filter=Q(votes__voter=mine))
+            )
+        )
+    if phase is not None and phase.kind == FocusPhase.Kind.AGREEMENTS:
+        context["agreements"] = list(session.agreements.all())
+    return context
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return live.session_ended(request, SESSION_KEY, "join:start")
+
+
+def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
+    return live.render_live(
+        request,
+        "surveys/focus/_phone_live.html",
+        {**phone_context(request, session), **extra},
+        session.version,
+    )
+
+
+@require_GET
+def phone(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    return no_store(render(request, "surveys/focus/phone.html", phone_context(request, session)))
+
+
+def _phone_etag(request: HttpRequest) -> str | None:
+    return live.held_session_tag(request, SESSION_KEY, FocusSession.objects.all())
+
+
+@require_GET
+@etag(_phone_etag)
+def phone_live(request: HttpRequest) -> HttpResponse:
+    """The phone's polled part; 304 while nothing changed. A phone that lost its connection
+    simply polls again and catches up."""
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    return _phone_live(request, session)
+
+
+def _phone_after(
+    request: HttpRequest, session: FocusSession, *, changed: bool = True, **extra: Any
+) -> HttpResponse:
+    if changed:
+        session.bump()
+    session.refresh_from_db()
+    if getattr(request, "htmx", False):
+        return _phone_live(request, session, **extra)
+    for text in extra.values():
+        if isinstance(text, str):
+            messages.info(request, text)
+    return redirect("join:phone")
+
+
+# A check-in that arrives after the reveal is not counted at all, not even at a later reveal.
+# Counting it "at the next reveal" would mean keeping it apart from the figures already shown
+# until enough others arrived: anyone with the database could then subtract the two and read
+# what the latecomers chose, and the room would still see a change the moment the group was
+# added. Frozen figures and a friendly word to the phone keep the promise without exceptions.
+LATE_CHECKIN = gettext_lazy(
+    "The check-in is already on the screen, so yours is not added: the room would see the "
+    "figures change and know what you chose. Welcome, join the conversation!"
+)
+
+
+@require_POST
+def phone_checkin(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    form = CheckInForm(request.POST)
+    _all, phase = _phases(session)
+    if phase is None or phase.kind != FocusPhase.Kind.CHECKIN:
+        return _phone_after(
+            request, session, changed=False, notice=_("This part takes no check-in.")
+        )
+    if request.session.get(CHECKED_IN_KEY) == session.pk:
+        return _phone_after(request, session, changed=False)
+    if not form.is_valid():
+        return _phone_after(
+            request, session, changed=False, notice=_("Choose one of the feelings on the buttons.")
+        )
+    emotion = form.cleaned_data["emotion"]
+    stored = live.add_unless_revealed(
+        FocusSession.objects.all(),
+        session.pk,
+        revealed=lambda locked: locked.checkin_frozen,
+        add=lambda locked: CheckIn.objects.create(session=locked, emotion=emotion),
+    )
+    if not stored:
+        return _phone_after(request, session, changed=False, notice=str(LATE_CHECKIN))
+    live.remember_now(request, CHECKED_IN_KEY, session.pk)
+    return _phone_after(request, session)
+
+
+@require_POST
+def phone_reaction(request: HttpRequest) -> HttpResponse:
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    form = ReactionForm(request.POST)
+    _all, phase = _phases(session)
+    if phase is None or phase.kind != FocusPhase.Kind.THEME:
+        return _phone_after(request, session, notice=_("This part takes no reactions."))
+    if not form.is_valid():
+        return _phone_after(
+            request, session, notice=_("Write a reaction of at most 280 characters.")
+        )
+    Reaction.objects.create(phase=phase, text=form.cleaned_data["text"].strip())
+    return _phone_after(request, session, notice=_("Sent. The facilitator shows it on the screen."))
+
+
+@require_POST
+def phone_vote(request: HttpRequest, pk: str) -> HttpResponse:
+    """One dot per reaction per phone; a second tap takes the dot back."""
+    session = _phone_session(request)
+    if session is None:
+        return _gone(request)
+    reaction = Reaction.objects.filter(
+        pk=pk, phase__session=session, status=Reaction.Status.SHOWN
+    ).first()
+    if reaction is None:
+        raise Http404
+    phone_id = request.session.get(PHONE_KEY)
+    if not phone_id:
+        raise Http404
+    voter = voter_hash(phone_id)
+    with transaction.atomic():
+        deleted, _rows = Vote.objects.filter(reaction=reaction, voter=voter).delete()
+        if not deleted:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(reaction=reaction, voter=voter)
+            except IntegrityError:
+                pass
+    return _phone_after(request, session)

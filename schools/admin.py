@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from schools.backoffice import PrivateAdmin
+from schools.http import no_store
+from schools.models import AuditEntry, Board, Membership, School, Team, User
+from schools.privacy import export_person
+from surveys.models import Invitation
+
+
+def _withdraw_from_leading(request: HttpRequest, user: User) -> None:
+    """A person who was just given a leading role reads the results of the rounds they were
+    invited to: their unanswered invitations to rounds that have not closed are withdrawn,
+    and staff are told so."""
+    withdrawn = Invitation.objects.withdraw_from_leading(user, timezone.now())
+    if withdrawn:
+        messages.info(
+            request,
+            ngettext(
+                "%(name)s now leads the school, so %(n)s unanswered invitation to a round was "
+                "withdrawn.",
+                "%(name)s now leads the school, so %(n)s unanswered invitations to rounds were "
+                "withdrawn.",
+                withdrawn,
+            )
+            % {"name": user, "n": withdrawn},
+        )
+
+
+class MembershipInline(admin.TabularInline[Membership, User]):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["school", "board", "team"]
+
+
+@admin.register(User)
+class UserAdmin(PrivateAdmin[User], BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "language", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "language", "memberships__role"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["date_joined", "last_login"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name", "language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
+    )
+    actions = ["export_personal_data"]
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        _withdraw_from_leading(request, form.instance)
+
+    @admin.action(description=_("Export personal data (AVG)"))
+    def export_personal_data(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        """One person at a time: the export is for that person's request."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one person."), level=messages.ERROR)
+            return None
+        user = queryset.get()
+        body = json.dumps(export_person(user), ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="dialoog-{user.pk}.json"'
+        return no_store(response)
+
+
+class TeamInline(admin.TabularInline[Team, School]):
+    model = Team
+    extra = 0
+
+
+@admin.register(Board)
+class BoardAdmin(PrivateAdmin[Board]):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(School)
+class SchoolAdmin(PrivateAdmin[School]):
+    list_display = ["name", "board", "region", "retention_months", "created_at"]
+    list_filter = ["region", "board"]
+    search_fields = ["name", "board__name"]
+    inlines = [TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(PrivateAdmin[Team]):
+    list_display = ["name", "school"]
+    list_filter = ["school"]
+    search_fields = ["name", "school__name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(PrivateAdmin[Membership]):
+    list_display = ["user", "role", "school", "board", "team", "invited_at"]
+    list_filter = ["role", "school", "board"]
+    search_fields = ["user__email", "user__full_name", "school__name"]
+    autocomplete_fields = ["user", "school", "board", "team"]
+    list_select_related = ["user", "school", "board", "team"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Membership, form: ModelForm[Membership], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        _withdraw_from_leading(request, obj.user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PrivateAdmin[AuditEntry]):
+    """Read-only: an audit log that can be edited proves nothing."""
+
+    list_display = ["at", "actor", "action", "object_id", "school"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "actor__full_name", "school__name"]
+    list_select_related = ["actor", "school"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

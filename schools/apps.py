@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SchoolsConfig(AppConfig):
+    name = "schools"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Schools and people")
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from .http import NumberConverter
+
+        # Before any URL pattern is read: every number in a path is ``<number:…>``.
+        register_converter(NumberConverter, "number")
