@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from nudges.models import Nudge
 from schools.adapters import may_use_two_factor
 from schools.models import Membership, School
 
@@ -36,8 +37,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     nudges: int = getattr(request, "open_nudge_count", 0)
     if school is not None and not hasattr(request, "open_nudge_count"):
         from django.utils import timezone
-
-        from nudges.models import Nudge
 
         nudges = Nudge.objects.filter(school=school, recipient=user).visible(timezone.now()).count()
     return {

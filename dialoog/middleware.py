@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
@@ -22,6 +23,8 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
+
+from schools.models import Membership
 
 
 class LanguageMiddleware:
@@ -180,10 +183,6 @@ class RequireTwoFactorMiddleware:
 
 
 def needs_two_factor(user: Any) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    from schools.models import Membership
-
     return (
         user.memberships.filter(role=Membership.Role.BOARD_ADMIN).exists()
         and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

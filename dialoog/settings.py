@@ -302,9 +302,9 @@ CELERY_BEAT_SCHEDULE = {
     "tally-closed-rounds": {"task": "surveys.tasks.tally_closed_rounds", "schedule": 60.0},
     # The turnout leaders see, as of every full hour (surveys.anonymity.Turnout).
     "record-turnout": {"task": "surveys.tasks.record_turnout", "schedule": crontab(minute=0)},
-    # AVG: deletes what has passed each school's retention period (surveys.retention).
+    # AVG: deletes what has passed each school's retention period (schools.retention).
     "purge-expired-data": {
-        "task": "surveys.tasks.purge_expired_data",
+        "task": "schools.tasks.purge_expired_data",
         "schedule": crontab(minute=15, hour=3),
     },
     # Creates due nudges and sweeps pending e-mails into the queue (the outbox, see nudges).

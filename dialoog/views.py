@@ -19,7 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_stubs_ext import StrOrPromise
 
 from dialoog.celery import app as celery_app
+from focusgroups.models import FocusSession
+from interventions.models import Theme
 from nudges.models import Nudge
+from nudges.views import decorate
+from planning.models import Activity, school_year
+from planning.topics import upcoming_meetings
 from schools.forms import (
     ProfileForm,
     RetentionForm,
@@ -40,7 +45,8 @@ from schools.models import (
 )
 from schools.tasks import send_welcome_email
 from schools.tenancy import AuthedRequest, require, school_view
-from surveys.models import Round
+from surveys.anonymity import theme_trend, turnout
+from surveys.models import Invitation, Round
 from surveys.report import RoundReport, latest_released, school_rounds
 from surveys.report import build as build_report
 
@@ -86,7 +92,6 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
 
     Built on every visit, so kept to a fixed number of queries whatever the school's history:
     its rounds are read once, and the released results come from their tallies."""
-    from nudges.views import decorate
 
     now = timezone.now()
 
@@ -172,8 +177,6 @@ def _interviews_step(school: School, report: RoundReport | None) -> CycleStep:
 
 
 def _focus_step(school: School) -> CycleStep:
-    from focusgroups.models import FocusSession
-
     url = reverse("focus:list", kwargs={"school_slug": school.slug})
     # Both counts in one query: each session joined to its agreements.
     held = FocusSession.objects.for_school(school).aggregate(
@@ -191,8 +194,6 @@ def _focus_step(school: School) -> CycleStep:
 
 
 def _plan_step(school: School, now: datetime) -> CycleStep:
-    from planning.models import Activity, school_year
-
     url = reverse("calendar:year", kwargs={"school_slug": school.slug})
     start, end = school_year(timezone.localdate(now))
     planned = Activity.objects.filter(
@@ -210,7 +211,6 @@ def _plan_step(school: School, now: datetime) -> CycleStep:
 
 def _round_step(school: School, latest: Round | None, now: datetime) -> CycleStep:
     """``latest``: the school's newest round, whatever its state."""
-    from surveys.anonymity import turnout
 
     url = reverse("rounds:rounds", kwargs={"school_slug": school.slug})
     if latest is None:
@@ -234,7 +234,6 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
     membership = (
         Membership.objects.filter(school=school, user=request.user).select_related("team").first()
     )
-    from surveys.models import Invitation, Round
 
     # The teacher's own questionnaires that are open now (their own "done" is theirs to see).
     invitations = (
@@ -242,7 +241,6 @@ def teacher_home(request: AuthedRequest, school: School) -> HttpResponse:
         .filter(user=request.user, round__in=Round.objects.open(timezone.now()))
         .select_related("round", "round__version", "round__team")
     )
-    from planning.topics import upcoming_meetings
 
     return render(
         request,
@@ -366,8 +364,6 @@ def retention(request: AuthedRequest, school: School) -> HttpResponse:
 def board_overview(request: HttpRequest, board_slug: str) -> HttpResponse:
     """The board's schools side by side: each school's latest released round per theme. No
     board-wide figure is shown, so no school's answers can be derived by subtraction."""
-    from surveys.anonymity import theme_trend
-    from surveys.models import Round
 
     board = get_object_or_404(Board.objects.administered_by(request.user), slug=board_slug)
     now = timezone.now()
@@ -382,7 +378,6 @@ def board_overview(request: HttpRequest, board_slug: str) -> HttpResponse:
         if round_.team_id is None:
             latest[round_.school_id] = round_  # the last whole-school round wins
     trend = theme_trend(list(latest.values()), now)
-    from interventions.models import Theme
 
     themes = list(Theme.objects.all())
     rows = [

@@ -455,3 +455,14 @@ def scan(*, now: datetime, schools: QuerySet[School] | None = None) -> ScanResul
             school__in=scope.schools, state=Nudge.State.SNOOZED, snoozed_until__lte=now
         ).update(state=Nudge.State.OPEN, snoozed_until=None)
     return ScanResult(wanted=len(wanted), created=created, resolved=resolved, reopened=reopened)
+
+
+def end_reminders_to_answer(
+    sender: object, *, user_id: int, round_id: int, **kwargs: object
+) -> None:
+    """Receiver of ``surveys.services.questionnaire_sent``: the teacher answered, so the
+    reminders to finish this round go in the same transaction. Kept, they would tell who has
+    not answered yet."""
+    Nudge.objects.live().filter(
+        recipient_id=user_id, rule=Rule.RESPONDENTS, target_id=round_id
+    ).delete()

@@ -27,8 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from focusgroups.models import Agreement
 from interventions.models import Intervention, Recommendation, Theme
-from planning.models import Activity, SchoolHoliday, school_year, topic_counts
-from practice.models import PracticeSession
+from planning.models import Activity, SchoolHoliday, practiced_themes, school_year, topic_counts
 from schools.forms import submitted
 from schools.http import whole_number
 from schools.models import School, User
@@ -490,13 +489,7 @@ def coverage(request: HttpRequest, school: School) -> HttpResponse:
         )
     )
     # The themes of the conversation format an activity runs count as well (one query).
-    format_themes: dict[int, set[int]] = {}
-    for activity_id, theme_id in PracticeSession.objects.for_school(school).values_list(
-        "activity_id", "format__interventions__theme"
-    ):
-        format_themes.setdefault(activity_id, set())
-        if theme_id is not None:
-            format_themes[activity_id].add(theme_id)
+    format_themes = practiced_themes(school)
     for activity, moment in activities.occurrences(start, end):
         interventions = list(activity.interventions.all())
         theme_ids = {i.theme_id for i in interventions} | format_themes.get(activity.pk, set())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -402,3 +403,26 @@ class TopicVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id}/{self.user_id}"
+
+
+# The practice kit (practice/, an app above the plan) runs conversation formats in
+# activities. It tells the plan which activities run one and the themes of that format
+# (registered in its AppConfig.ready), so that the coverage counts them as practice on those
+# themes; a source gives (activity id, theme id or None) pairs for a school.
+PracticedThemes = Callable[[School], Iterable[tuple[int, int | None]]]
+_practiced_themes: list[PracticedThemes] = []
+
+
+def register_practiced_themes(source: PracticedThemes) -> None:
+    _practiced_themes.append(source)
+
+
+def practiced_themes(school: School) -> dict[int, set[int]]:
+    """Activity id to the theme ids of the format it runs, for the activities that run one."""
+    found: dict[int, set[int]] = {}
+    for source in _practiced_themes:
+        for activity_id, theme_id in source(school):
+            themes = found.setdefault(activity_id, set())
+            if theme_id is not None:
+                themes.add(theme_id)
+    return found

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -185,6 +186,12 @@ class PracticeSessionQuerySet(SchoolOwnedQuerySet):
 
     def for_school(self, school: School) -> PracticeSessionQuerySet:
         return self.filter(activity__school=school)
+
+    def themes_by_activity(self, school: School) -> Iterable[tuple[int, int | None]]:
+        """(activity, theme) for each of the school's activities that runs a format: the
+        themes of the format's interventions (none when it has no interventions). The year
+        plan's coverage counts these (planning.models.register_practiced_themes)."""
+        return self.for_school(school).values_list("activity_id", "format__interventions__theme")
 
     def with_reflection_stats(self) -> PracticeSessionQuerySet:
         """Each session with the number of reflections and their mean, in one query. Only for

@@ -16,14 +16,15 @@ from schools.backoffice import PrivateAdmin
 from schools.http import no_store
 from schools.models import AuditEntry, Board, Membership, School, Team, User
 from schools.privacy import export_person
-from surveys.models import Invitation
+from schools.signals import started_leading
 
 
 def _withdraw_from_leading(request: HttpRequest, user: User) -> None:
     """A person who was just given a leading role reads the results of the rounds they were
     invited to: their unanswered invitations to rounds that have not closed are withdrawn,
     and staff are told so."""
-    withdrawn = Invitation.objects.withdraw_from_leading(user, timezone.now())
+    replies = started_leading.send(sender=User, user=user, now=timezone.now())
+    withdrawn = sum(int(count or 0) for _receiver, count in replies)
     if withdrawn:
         messages.info(
             request,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from schools.emails import templated_email
 from schools.models import Membership
+from schools.retention import purge_expired
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -40,3 +41,12 @@ def send_welcome_email(membership_id: int) -> bool:
         Membership.objects.filter(pk=membership_id).update(invited_at=None)
         raise
     return True
+
+
+@shared_task(acks_late=True)
+def purge_expired_data(school_ids: list[int] | None = None) -> dict[str, int]:
+    """Daily: delete what has passed its school's retention period (all schools, or the given
+    ones): answers, interview notes and focus-group input, each app its own
+    (schools/retention.py). Idempotent: what was purged is marked, and a second run or
+    delivery finds nothing left to do."""
+    return purge_expired(now=timezone.now(), school_ids=school_ids)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.dispatch import Signal
 
-from nudges.models import Nudge, Rule
 from schools.models import School, Team, User
 from surveys.models import (
     Ballot,
@@ -22,6 +22,7 @@ from surveys.models import (
     stored_value,
 )
 from surveys.sealing import Answers, seal_ballot
+from surveys.tasks import send_invitation
 
 
 def round_open(
@@ -38,7 +39,6 @@ def round_open(
 ) -> Round:
     """Create a round on a frozen version of the template and an invitation per teacher.
     Invitations go out now when the round is already open, otherwise when it opens (beat)."""
-    from surveys.tasks import send_invitation
 
     with transaction.atomic():
         round_ = Round.objects.create(
@@ -73,7 +73,6 @@ def invitation_for_token(token: str) -> Invitation | None:
 def queue_resend(invitation: Invitation) -> None:
     """Send a new link (the old one stops working) unless this person already answered.
     Callers never learn which of the two happened."""
-    from surveys.tasks import send_invitation
 
     if invitation.done:
         return
@@ -90,6 +89,11 @@ class SubmitError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+# Sent inside the transaction that drops a teacher's answers into the box, so that what is
+# tied to the teacher answering ends with it (nudges/: the reminders to finish the round).
+questionnaire_sent = Signal()  # sender=Invitation, user_id=..., round_id=...
 
 
 def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine], dict[str, str]]:
@@ -127,9 +131,7 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
         kept = Answers(scores=answers.scores, texts=dict(answers.kept_texts(questions)))
         Ballot.objects.create(round=round_, sealed=seal_ballot(kept, sizes_of(version)))
         draft.delete()
-        Nudge.objects.live().filter(
-            recipient_id=invitation.user_id, rule=Rule.RESPONDENTS, target_id=round_.pk
-        ).delete()
+        questionnaire_sent.send(sender=Invitation, user_id=invitation.user_id, round_id=round_.pk)
     texts = frozen_texts(version.pk, version.fingerprint)
     copy = [
         CopyLine(text=text, value=stored_value(kept.scores[str(item.pk)]))
@@ -137,3 +139,9 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
     ]
     open_copy = {questions[key].text: text for key, text in kept.texts.items()}
     return copy, open_copy
+
+
+def withdraw_invitations(sender: object, *, user: User, now: datetime, **kwargs: object) -> int:
+    """Receiver of ``schools.signals.started_leading``: a new leader's unanswered invitations
+    go (``InvitationQuerySet.withdraw_from_leading``)."""
+    return Invitation.objects.withdraw_from_leading(user, now)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from schools.emails import templated_email
 from surveys.models import Draft, Invitation, Round
-from surveys.retention import purge_expired, tally_closed
+from surveys.retention import tally_closed
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -75,15 +75,6 @@ def delete_stale_drafts() -> int:
         invitation__round__in=Round.objects.closed(timezone.now())
     ).delete()
     return deleted
-
-
-@shared_task(acks_late=True)
-def purge_expired_data(school_ids: list[int] | None = None) -> dict[str, int]:
-    """Daily: delete answers, interview notes and focus-group input that have passed their
-    school's retention period (all schools, or the given ones). Idempotent: what was purged
-    is marked, and a second run or delivery finds nothing left to do."""
-    purged = purge_expired(now=timezone.now(), school_ids=school_ids)
-    return {"rounds": purged.rounds, "interviews": purged.interviews, "sessions": purged.sessions}
 
 
 @shared_task(acks_late=True)

@@ -388,6 +388,19 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
+    # Every app that holds something about a person adds its part (registered in its
+    # AppConfig.ready): a missing registration would drop a section silently.
+    assert set(data) == {
+        "account",
+        "memberships",
+        "questionnaire_invitations",
+        "interviews_about_me",
+        "my_reflections",
+        "my_prepared_conversations",
+        "topics_i_suggested",
+        "nudges_to_me",
+        "what_i_opened",
+    }
     assert data["account"]["email"] == teacher.email
     assert [n["text"] for i in data["interviews_about_me"] for n in i["notes"]] == [
         "Wil hulp bij een gesprek"

@@ -1,6 +1,7 @@
 """The retention period (AVG): after a school's chosen number of months, answers, interview
 notes and focus-group input are deleted by a nightly task, and the released results stay
-exactly as they were shown (surveys.retention, surveys.anonymity)."""
+exactly as they were shown (schools.retention with the purges the apps register, and
+surveys.anonymity)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from focusgroups.models import Agreement, CheckIn, FocusPhase, FocusSession, Rea
 from interviews.models import Interview, InterviewNote
 from nudges.rules import RECENT
 from schools.models import RETENTION_MONTHS_DEFAULT, Membership, School, Team, User
+from schools.retention import months_before, purge_expired
+from schools.tasks import purge_expired_data
 from surveys import anonymity
 from surveys.ballots import open_box
 from surveys.models import (
@@ -39,9 +42,7 @@ from surveys.models import (
     TemplateItem,
 )
 from surveys.report import RoundReport, build
-from surveys.retention import Purged, months_before, purge_expired
 from surveys.services import submit_answers
-from surveys.tasks import purge_expired_data
 
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 from .survey_helpers import open_round, write_draft
@@ -107,7 +108,7 @@ def session_with_input(round_: Round, *, months_ago: int) -> FocusSession:
     return session
 
 
-def purge() -> Purged:
+def purge() -> dict[str, int]:
     with time_machine.travel(NOW, tick=False):
         return purge_expired(now=timezone.now())
 
@@ -266,7 +267,7 @@ def test_the_purge_deletes_exactly_what_has_passed_the_period(world: dict[str, A
     leader_answers = LeaderAnswer.objects.count()
     invitations = Invitation.objects.count()
 
-    assert purge() == Purged(rounds=2, interviews=1, sessions=1)
+    assert purge() == {"rounds": 2, "interviews": 1, "sessions": 1}
 
     for gone in (old, small):
         gone.refresh_from_db()
@@ -312,7 +313,11 @@ def test_the_purge_only_touches_the_schools_it_is_given(
 ) -> None:
     School.objects.filter(pk=other_school.pk).update(retention_months=12)
     with time_machine.travel(NOW, tick=False):
-        assert purge_expired(now=timezone.now(), school_ids=[other_school.pk]) == Purged(1, 1, 1)
+        assert purge_expired(now=timezone.now(), school_ids=[other_school.pk]) == {
+            "rounds": 1,
+            "interviews": 1,
+            "sessions": 1,
+        }
     world["old"].refresh_from_db()
     assert world["old"].purged_at is None
     assert Response.objects.filter(round=world["old"]).count() == 6
@@ -335,14 +340,14 @@ def test_the_task_is_idempotent(world: dict[str, Any]) -> None:
 def test_a_later_run_purges_what_has_become_due(world: dict[str, Any]) -> None:
     purge()
     with time_machine.travel(NOW + timedelta(days=62), tick=False):
-        assert purge_expired(now=timezone.now()) == Purged(rounds=1, interviews=1, sessions=1)
+        assert purge_expired(now=timezone.now()) == {"rounds": 1, "interviews": 1, "sessions": 1}
 
 
 def test_the_beat_runs_the_purge_every_night() -> None:
     from dialoog.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-data"]
-    assert entry["task"] == "surveys.tasks.purge_expired_data"
+    assert entry["task"] == "schools.tasks.purge_expired_data"
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {3}
 
@@ -354,7 +359,7 @@ def _purge_queries(count: int, school: School) -> int:
         interview_with_notes(round_, months_ago=30)
         session_with_input(round_, months_ago=30)
     with CaptureQueriesContext(connection) as captured:
-        assert purge() == Purged(rounds=count, interviews=count, sessions=count)
+        assert purge() == {"rounds": count, "interviews": count, "sessions": count}
     return len(captured)
 
 
@@ -457,7 +462,7 @@ def test_results_trend_dashboard_and_exports_look_the_same_after_the_purge(
         csv = client.get(f"{base}/rounds/{rounds[0].pk}/export.csv").content
         xlsx_status = client.get(f"{base}/rounds/{rounds[0].pk}/export.xlsx").status_code
 
-        assert purge_expired(now=now).rounds == 2
+        assert purge_expired(now=now)["rounds"] == 2
 
         for r in rounds:
             r.refresh_from_db()
@@ -546,7 +551,7 @@ def test_two_runs_at_once_never_take_the_same_round(db: None) -> None:
     thread.start()
     try:
         assert locked.wait(timeout=30)
-        assert purge().rounds == 1
+        assert purge()["rounds"] == 1
     finally:
         release.set()
         thread.join()
@@ -555,4 +560,4 @@ def test_two_runs_at_once_never_take_the_same_round(db: None) -> None:
     assert free.is_purged and not held.is_purged
     assert RoundTally.objects.filter(round=free).count() == 5
     assert Response.objects.filter(round=held).count() == 5
-    assert purge().rounds == 1  # the next night takes the one that was held
+    assert purge()["rounds"] == 1  # the next night takes the one that was held

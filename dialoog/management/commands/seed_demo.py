@@ -12,9 +12,26 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from focusgroups.models import (
+    Agreement,
+    CheckIn,
+    FocusPhase,
+    FocusSession,
+    Reaction,
+    Vote,
+    voter_hash,
+)
+from interventions.models import Theme
+from interviews.models import Interview, InterviewNote
 from nudges.demo import seed_nudges
+from planning.calendar import seed_year_plan
+from planning.topics import seed_topics
 from practice.demo import seed_practice
 from schools.models import Board, Membership, School, Team, User
+from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
+from surveys.retention import tally_closed
+from surveys.sealing import Answers
+from surveys.services import round_open, submit_answers
 
 DEMO_PASSWORD = "dialoog-demo"  # noqa: S105 - a published demo login, never for production
 
@@ -196,7 +213,6 @@ class Command(BaseCommand):
         ago, each answered by all twelve teachers. Made up, but they tell the article's story:
         a fine school where everything could be said, and then kinks in the cables: a pleasant
         surface with things left unsaid, and a team split on collective learning."""
-        from surveys.models import Round
 
         if Round.objects.filter(school=school).exists():
             return
@@ -204,8 +220,6 @@ class Command(BaseCommand):
             self._demo_round(school, leader, years_ago)
         self._demo_interviews(school, leader)
         self._demo_focus_group(school, leader)
-        from planning.calendar import seed_year_plan
-        from planning.topics import seed_topics
 
         seed_year_plan(school, leader)
         seed_topics(school)
@@ -213,17 +227,6 @@ class Command(BaseCommand):
     def _demo_focus_group(self, school: School, leader: User) -> None:
         """A finished focus group on the latest round: check-ins, reactions that were shown
         or held back, dots, and the agreements and goals the team made."""
-        from focusgroups.models import (
-            Agreement,
-            CheckIn,
-            FocusPhase,
-            FocusSession,
-            Reaction,
-            Vote,
-            voter_hash,
-        )
-        from interventions.models import Theme
-        from surveys.models import Round
 
         latest = Round.objects.filter(school=school).order_by("-opens_at").first()
         if latest is None or latest.focus_sessions.exists():
@@ -274,9 +277,6 @@ class Command(BaseCommand):
 
     def _demo_interviews(self, school: School, leader: User) -> None:
         """Interviews with five teachers after the latest round, with coded notes."""
-        from interventions.models import Theme
-        from interviews.models import Interview, InterviewNote
-        from surveys.models import Round
 
         latest = Round.objects.filter(school=school).order_by("-opens_at").first()
         if latest is None or latest.interviews.exists():
@@ -303,11 +303,6 @@ class Command(BaseCommand):
             note.themes.set([themes[n] for n in theme_numbers])
 
     def _demo_round(self, school: School, leader: User, years_ago: int) -> None:
-        from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
-        from surveys.retention import tally_closed
-        from surveys.sealing import Answers
-        from surveys.services import round_open, submit_answers
-
         template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
         if template is None:
             return
