@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from dialoog import views
 from planning import feeds
+from schools import views as school_views
 from schools.adapters import may_use_two_factor
 from surveys import views as survey_views
 
@@ -28,10 +29,7 @@ school_patterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),
     path("me/", views.teacher_home, name="teacher_home"),
     path("me/rounds/<number:pk>/answer/", survey_views.answer_as_member, name="answer_as_member"),
-    path("people/", views.people, name="people"),
-    path("people/import/", views.people_import, name="people_import"),
-    path("teams/add/", views.team_add, name="team_add"),
-    path("retention/", views.retention, name="retention"),
+    path("", include("schools.urls")),
     path("interventions/", include("interventions.school_urls")),
     path("rounds/", include("surveys.school_urls")),
     path("plan/", include("planning.urls")),
@@ -49,7 +47,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("profile/", views.profile, name="profile"),
+    path("profile/", school_views.profile, name="profile"),
     path(
         "accounts/2fa/totp/activate/",
         _leaders_only(totp_views.activate_totp),
