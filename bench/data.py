@@ -28,7 +28,7 @@ from schools.models import Membership, School, Team, User
 from surveys.models import Draft, Invitation, QuestionnaireTemplate, Round, TemplateItem, sizes_of
 from surveys.retention import tally_closed
 from surveys.sealing import Answers, seal
-from surveys.services import round_open, submit_answers
+from surveys.services import past_round, round_open, submit_answers
 from surveys.views import SESSION_KEY as ANSWER_SESSION_KEY
 
 UNUSABLE = "!"  # nobody can log in with this password
@@ -85,18 +85,8 @@ def _answered_round(
     rng: random.Random,
 ) -> Round:
     """A closed round every teacher answered, through the app's own submit."""
-    opens_at = closes_at - timedelta(days=14)
-    round_ = round_open(
-        school=school,
-        team=None,
-        template=template,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        threshold=5,
-        open_threshold=5,
-        created_by=leader,
-        now=opens_at - timedelta(days=1),  # before opening: nothing is e-mailed
-    )
+    round_ = past_round(school=school, template=template, closes_at=closes_at, created_by=leader)
+    opens_at = round_.opens_at
     item_ids = list(round_.version.items.values_list("pk", flat=True))
     for invitation in Invitation.objects.filter(round=round_).select_related("round__version"):
         scores = {str(pk): rng.choice([0, 2, 3, 3, 4, 4, 4, 5]) for pk in item_ids}

@@ -171,18 +171,7 @@ def build(
         rows.values(), key=lambda r: (r.theme is None, r.theme.number if r.theme else 0)
     )
 
-    item_stats = [
-        ItemStats(
-            item_id=item.pk,
-            theme=item.theme.number if item.theme else None,
-            block=item.block,
-            key=item.key,
-            reverse_scored=item.reverse_scored,
-            counts=distributions.get(item.pk, {}),
-            theme_name=item.theme.name if item.theme else "",
-        )
-        for item in items
-    ]
+    item_stats = [ItemStats.of(item, distributions.get(item.pk, {})) for item in items]
     report.signals = compute_signals(item_stats, leader)
     chosen = dict(SuggestionChoice.objects.filter(round=round_).values_list("key", "status"))
     report.suggestions = [

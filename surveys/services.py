@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -60,6 +60,25 @@ def round_open(
             for invitation in Invitation.objects.filter(round=round_):
                 send_invitation.delay_on_commit(invitation.pk, 1)
     return round_
+
+
+def past_round(
+    *, school: School, template: QuestionnaireTemplate, closes_at: datetime, created_by: User
+) -> Round:
+    """A whole-school round of two weeks up to ``closes_at``, made before it opened, so that
+    nothing is e-mailed: the history that the demo and the benchmarks answer and count."""
+    opens_at = closes_at - timedelta(days=14)
+    return round_open(
+        school=school,
+        team=None,
+        template=template,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        threshold=5,
+        open_threshold=5,
+        created_by=created_by,
+        now=opens_at - timedelta(days=1),
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -119,6 +119,19 @@ class ItemStats:
     counts: dict[int | None, int]
     theme_name: str = ""
 
+    @classmethod
+    def of(cls, item: Item, counts: dict[int | None, int]) -> ItemStats:
+        """A statement of a frozen version (its theme read with it) and its released counts."""
+        return cls(
+            item_id=item.pk,
+            theme=item.theme.number if item.theme else None,
+            block=item.block,
+            key=item.key,
+            reverse_scored=item.reverse_scored,
+            counts=counts,
+            theme_name=item.theme.name if item.theme else "",
+        )
+
     @cached_property
     def n(self) -> int:
         """Answers on the scale; "don't know" is not an opinion about the statement."""
@@ -527,18 +540,7 @@ def stats_for(round: Round, now: datetime) -> list[ItemStats] | None:
     empty: dict[int | None, int] = {v: 0 for v in SCALE}
     empty[None] = 0
     items = Item.objects.filter(version_id=round.version_id).select_related("theme")
-    return [
-        ItemStats(
-            item_id=item.pk,
-            theme=item.theme.number if item.theme else None,
-            block=item.block,
-            key=item.key,
-            reverse_scored=item.reverse_scored,
-            counts=dict(distributions.get(item.pk, empty)),
-            theme_name=item.theme.name if item.theme else "",
-        )
-        for item in items
-    ]
+    return [ItemStats.of(item, dict(distributions.get(item.pk, empty))) for item in items]
 
 
 def leader_values(round: Round) -> dict[int, int | None]:

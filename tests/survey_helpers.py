@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
@@ -11,7 +12,15 @@ from django.test import Client, TestCase
 from django.utils import timezone
 
 from schools.models import School, Team, User
-from surveys.models import Draft, Invitation, Item, QuestionnaireTemplate, Round
+from surveys.models import (
+    Answer,
+    Draft,
+    Invitation,
+    Item,
+    QuestionnaireTemplate,
+    Response,
+    Round,
+)
 from surveys.retention import tally_closed
 from surveys.sealing import Answers
 from surveys.services import round_open
@@ -30,6 +39,33 @@ def default_template() -> QuestionnaireTemplate:
     template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
     assert template is not None
     return template
+
+
+def closed_round(
+    school: School,
+    answers: Sequence[dict[int, int | None]],
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+) -> Round:
+    """A whole-school round of the default questionnaire (threshold 3) whose box was opened
+    at ``closes_at``: its responses are ``answers`` (statement id to value), as the opened
+    ballot box leaves them (surveys.ballots)."""
+    round_ = Round.objects.create(
+        school=school,
+        version=default_template().freeze(),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        threshold=3,
+        box_opened_at=closes_at,
+    )
+    for values in answers:
+        response = Response.objects.create(round=round_)
+        Answer.objects.bulk_create(
+            Answer(response=response, item_id=item_id, value=value)
+            for item_id, value in values.items()
+        )
+    return round_
 
 
 def open_round(

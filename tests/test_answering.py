@@ -31,7 +31,7 @@ from surveys.services import round_open
 
 from .factories import MembershipFactory, UserFactory
 from .survey_helpers import answer_everything, committed, fresh_token, open_round, write_draft
-from .waiting import another_connection_waits_for_a_lock
+from .waiting import race
 
 
 @pytest.fixture
@@ -633,16 +633,7 @@ def _at_once(first_call: Any, second_call: Any) -> dict[str, str]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    assert held.wait(30)
-    try:
-        another_connection_waits_for_a_lock()
-    finally:
-        release.set()
-        for thread in threads:
-            thread.join(30)
+    race(first, second, held=held, release=release)
     return outcomes
 
 

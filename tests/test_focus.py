@@ -348,7 +348,7 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     from django.db import connection, transaction
 
     from .survey_helpers import restore_catalogue
-    from .waiting import another_connection_waits_for_a_lock
+    from .waiting import race
 
     restore_catalogue()
     round_ = released_round(school, team)
@@ -381,16 +381,7 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=facilitator), threading.Thread(target=latecomer)]
-    for thread in threads:
-        thread.start()
-    assert locked.wait(30)
-    try:
-        another_connection_waits_for_a_lock()
-    finally:
-        release.set()
-        for thread in threads:
-            thread.join(30)
+    race(facilitator, latecomer, held=locked, release=release)
     assert "so yours is not added" in outcome["text"]
     assert CheckIn.objects.filter(session=session).count() == 5
 

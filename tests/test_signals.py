@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pytest_django import DjangoAssertNumQueries
 
 from schools.models import School
-from surveys.models import Answer, Item, LeaderAnswer, Response, Round
+from surveys.models import Item, LeaderAnswer
 from surveys.signals import (
     ItemStats,
     _pattern_agreement,
@@ -31,7 +31,7 @@ from surveys.signals import (
     weakest_theme,
 )
 
-from .survey_helpers import default_template
+from .survey_helpers import closed_round, default_template
 
 NAMES = {
     1: "Professional dialogue",
@@ -469,26 +469,6 @@ OPENS = datetime(2025, 9, 29, 8, 0, tzinfo=AMSTERDAM)
 CLOSES = datetime(2025, 10, 13, 17, 0, tzinfo=AMSTERDAM)
 
 
-def closed_round(school: School, answers: Sequence[dict[int, int | None]]) -> Round:
-    version = default_template().freeze()
-    # Its responses are what the opened ballot box left (surveys.ballots).
-    round_ = Round.objects.create(
-        school=school,
-        version=version,
-        opens_at=OPENS,
-        closes_at=CLOSES,
-        threshold=3,
-        box_opened_at=CLOSES,
-    )
-    for values in answers:
-        response = Response.objects.create(round=round_)
-        Answer.objects.bulk_create(
-            Answer(response=response, item_id=item_id, value=value)
-            for item_id, value in values.items()
-        )
-    return round_
-
-
 @pytest.mark.django_db
 def test_stats_for_reads_the_released_distributions(
     school: School, django_assert_num_queries: DjangoAssertNumQueries
@@ -498,7 +478,13 @@ def test_stats_for_reads_the_released_distributions(
     first = next(i for i in items if i.theme and i.theme.number == 3)
     round_ = closed_round(
         school,
-        [{unsaid.pk: 5, first.pk: 1}, {unsaid.pk: 4, first.pk: 5}, {unsaid.pk: None, first.pk: 5}],
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        answers=[
+            {unsaid.pk: 5, first.pk: 1},
+            {unsaid.pk: 4, first.pk: 5},
+            {unsaid.pk: None, first.pk: 5},
+        ],
     )
     after = CLOSES + timedelta(days=1)
     # The gate (are ballots still waiting? how many responses?), then the distributions.
@@ -521,7 +507,9 @@ def test_stats_for_reads_the_released_distributions(
 def test_stats_for_is_none_while_the_gate_is_shut(school: School) -> None:
     item = Item.objects.filter(version=default_template().freeze()).first()
     assert item is not None
-    round_ = closed_round(school, [{item.pk: 4}, {item.pk: 4}])  # 2 of threshold 3
+    round_ = closed_round(
+        school, opens_at=OPENS, closes_at=CLOSES, answers=[{item.pk: 4}, {item.pk: 4}]
+    )  # 2 of threshold 3
     assert stats_for(round_, CLOSES + timedelta(days=1)) is None
     assert stats_for(round_, CLOSES - timedelta(days=1)) is None
 
@@ -530,7 +518,7 @@ def test_stats_for_is_none_while_the_gate_is_shut(school: School) -> None:
 def test_leader_values_in_one_query(
     school: School, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
-    round_ = closed_round(school, [])
+    round_ = closed_round(school, opens_at=OPENS, closes_at=CLOSES, answers=[])
     items = list(Item.objects.filter(version=round_.version)[:2])
     LeaderAnswer.objects.create(round=round_, item=items[0], value=2)
     LeaderAnswer.objects.create(round=round_, item=items[1], value=None)

@@ -14,11 +14,11 @@ from pytest_django import DjangoAssertNumQueries
 
 from interventions.models import Intervention, Theme
 from schools.models import School
-from surveys.models import Answer, Item, Response, Round
+from surveys.models import Item, Round
 from surveys.signals import ItemStats, Signal, SignalKind, compute_signals, stats_for
 from surveys.suggestions import Suggestion, interventions_by_item, suggest
 
-from .survey_helpers import default_template
+from .survey_helpers import closed_round, default_template
 
 pytestmark = pytest.mark.django_db
 
@@ -287,27 +287,17 @@ def test_interventions_by_item(django_assert_num_queries: DjangoAssertNumQueries
 
 def test_from_a_closed_round_to_suggestions(school: School) -> None:
     version = default_template().freeze()
-    round_ = Round.objects.create(
-        school=school,
-        version=version,
-        opens_at=OPENS,
-        closes_at=CLOSES,
-        threshold=3,
-        box_opened_at=CLOSES,  # its responses are what the opened ballot box left
-    )
     items = list(Item.objects.filter(version=version).select_related("theme"))
     split = next(i for i in items if i.theme and i.theme.number == 3 and i.order == 4)
     # Six teachers: everything 4, except two camps on one statement about collective learning.
-    for n in range(6):
-        response = Response.objects.create(round=round_)
-        Answer.objects.bulk_create(
-            Answer(
-                response=response,
-                item=item,
-                value=(1 if n < 3 else 5) if item == split else (2 if item.reverse_scored else 4),
-            )
+    answers: list[dict[int, int | None]] = [
+        {
+            item.pk: (1 if n < 3 else 5) if item == split else (2 if item.reverse_scored else 4)
             for item in items
-        )
+        }
+        for n in range(6)
+    ]
+    round_ = closed_round(school, answers, opens_at=OPENS, closes_at=CLOSES)
     stats = stats_for(round_, CLOSES + timedelta(days=1))
     assert stats is not None
     signals = compute_signals(stats, {})

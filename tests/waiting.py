@@ -5,6 +5,7 @@ red, and a state that never comes still fails, saying which state it was."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -54,3 +55,26 @@ def another_connection_waits_for_a_lock() -> None:
     wait_for(
         waiting, message="the second connection to wait for the first one's lock", interval=0.05
     )
+
+
+def race(
+    first: Callable[[], None],
+    second: Callable[[], None],
+    *,
+    held: threading.Event,
+    release: threading.Event,
+) -> None:
+    """Run ``first`` and ``second`` at once, each in a thread with its own connection.
+    ``first`` sets ``held`` once it holds a lock and then waits for ``release``; ``second``
+    starts after ``held``. Returns when both are done, having seen the second connection wait
+    for the first one's lock."""
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert held.wait(30)
+    try:
+        another_connection_waits_for_a_lock()
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(30)

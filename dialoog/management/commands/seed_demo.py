@@ -31,7 +31,7 @@ from schools.models import Board, Membership, School, Team, User
 from surveys.models import Draft, Invitation, LeaderAnswer, QuestionnaireTemplate, Round
 from surveys.retention import tally_closed
 from surveys.sealing import Answers
-from surveys.services import round_open, submit_answers
+from surveys.services import past_round, submit_answers
 
 DEMO_PASSWORD = "dialoog-demo"  # noqa: S105 - a published demo login, never for production
 
@@ -307,18 +307,10 @@ class Command(BaseCommand):
         if template is None:
             return
         closes_at = timezone.now() - timedelta(days=42 + 365 * years_ago)
-        opens_at = closes_at - timedelta(days=14)
-        round_ = round_open(
-            school=school,
-            team=None,
-            template=template,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            threshold=5,
-            open_threshold=5,
-            created_by=leader,
-            now=opens_at - timedelta(days=1),  # before opening: no e-mails are queued
+        round_ = past_round(
+            school=school, template=template, closes_at=closes_at, created_by=leader
         )
+        opens_at = round_.opens_at
         rng = random.Random(2019 + years_ago)
         items = list(round_.version.items.select_related("theme"))
         questions = list(round_.version.open_questions.all())
