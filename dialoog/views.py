@@ -20,8 +20,8 @@ from django_stubs_ext import StrOrPromise
 from dialoog.celery import app as celery_app
 from focusgroups.models import FocusSession
 from interventions.models import Theme
+from nudges.content import decorate
 from nudges.models import Nudge
-from nudges.views import decorate
 from planning.models import Activity, school_year
 from planning.topics import upcoming_meetings
 from schools.models import (

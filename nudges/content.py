@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from .models import Rule
+from .models import Nudge, Rule
 
 TEXT: dict[str, StrOrPromise] = {
     Rule.R1_KEEP_GOING: _(
@@ -58,3 +58,9 @@ ACTION: dict[str, StrOrPromise] = {
     Rule.RESPONDENTS: _("Finish the questionnaire"),
     Rule.REFLECT: _("Open my reflection log"),
 }
+
+
+def decorate(nudges: list[Nudge]) -> list[dict[str, object]]:
+    """Nudges with their text and the action that handles them, as the list and the
+    dashboard show them."""
+    return [{"nudge": n, "text": TEXT[n.rule], "action": ACTION[n.rule]} for n in nudges]

@@ -19,7 +19,7 @@ from schools.http import no_store
 from schools.models import AuditEntry, Membership, School, User, audit
 from schools.tenancy import AuthedRequest, get_owned_or_404, require, school_view
 
-from .content import ACTION, TEXT
+from .content import decorate
 from .forms import (
     LEADER_RULES,
     TEACHER_RULES,
@@ -36,10 +36,6 @@ def _leads(user: User, school: School) -> bool:
     return Membership.objects.filter(
         user=user, school=school, role__in=Membership.LEADING_ROLES
     ).exists()
-
-
-def decorate(nudges: list[Nudge]) -> list[dict[str, object]]:
-    return [{"nudge": n, "text": TEXT[n.rule], "action": ACTION[n.rule]} for n in nudges]
 
 
 def _list_page(
