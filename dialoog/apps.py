@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class DialoogConfig(AppConfig):
     name = "dialoog"
-    verbose_name = _("dialoog")
+    verbose_name = "dialoog"
 
     def ready(self) -> None:
         # The login receiver (idle clock, two-factor decision) must be connected before the

@@ -250,12 +250,11 @@ STORAGES = {
     },
 }
 
-# E-mail: the console in development, SMTP in production; tests use Django's locmem backend.
+# E-mail: in development kept in var/mail, one line each on the console and listed at
+# /dev/mail/ (dialoog/devmail.py); SMTP in production; tests use Django's locmem backend.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "dialoog.devmail.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
-from dialoog import views
+from dialoog import devmail, views
 from planning import feeds
 from schools import views as school_views
 from schools.adapters import may_use_two_factor
@@ -45,6 +45,8 @@ urlpatterns = [
     # most frequent request; later patterns are tried one by one before it is found.
     path("", include("focusgroups.join_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("dev/mail/", devmail.mail_list, name="dev_mail"),
     path("privacy/", views.privacy, name="privacy"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("profile/", school_views.profile, name="profile"),

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -309,6 +310,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "high": RETENTION_MONTHS_MAX,
     }
     return render(request, "dialoog/privacy.html", {"retention": retention})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages name their icon (base.html); this is for clients that ask the old address."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

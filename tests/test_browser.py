@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,6 +257,44 @@ def test_teacher_logs_in_with_an_emailed_code(page: Page, demo: str) -> None:
 
     expect(page).to_have_url(re.compile(re.escape(TEACHER_PATH) + r"$"))
     expect(page.locator("main#main")).to_contain_text(SCHOOL_NAME)
+
+
+def test_a_newcomer_finds_the_login_code_on_the_sent_mail_page(
+    page: Page, demo: str, settings: Any, tmp_path: Path
+) -> None:
+    """`make run` keeps e-mails and lists them at /dev/mail/ instead of printing their HTML."""
+    settings.DEBUG = True  # as under `make run`; the test runner turns it off
+    settings.EMAIL_BACKEND = "dialoog.devmail.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    page.goto(f"{demo}/accounts/login/code/")
+    email = page.locator("input[name=email]")
+    email.fill(TEACHER_EMAIL)
+    email.press("Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/login/code/confirm/$"))
+
+    mail_page = page.context.new_page()
+    mail_page.goto(f"{demo}/dev/mail/")
+    listed = mail_page.get_by_test_id("dev-mail")
+    expect(listed).to_contain_text(TEACHER_EMAIL)
+    mail_page.get_by_text("Tekst").first.click()
+    found = LOGIN_CODE.search(listed.inner_text())
+    assert found, listed.inner_text()
+
+    page.locator("input[name=code]").fill(found.group(1))
+    page.locator("input[name=code]").press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(TEACHER_PATH) + r"$"))
+
+
+def test_no_page_asks_for_a_file_that_is_not_there(page: Page, demo: str) -> None:
+    """Not even the browser's own request for the site's icon gets a 404."""
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    log_in(page, demo)
+    expect_dashboard(page)
+    page.goto(f"{demo}/s/de-regenboog/plan/")
+    page.goto(f"{demo}/favicon.ico")
+    expect(page.locator("svg")).to_be_visible()
+    assert missing == []
 
 
 def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
