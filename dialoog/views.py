@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +37,7 @@ from schools.models import (
     User,
 )
 from schools.tenancy import AuthedRequest, school_view
-from surveys.anonymity import theme_trend, turnout
+from surveys.anonymity import Gate, round_gates, theme_trend, turnout
 from surveys.models import Invitation, Round
 from surveys.report import RoundReport, latest_released, school_rounds
 from surveys.report import build as build_report
@@ -68,6 +69,8 @@ class CycleStep:
     STATES = {
         "ready": _("Ready"),
         "todo": _("To do"),
+        "busy": _("Being counted"),
+        "short": _("Too few answers"),
         "not_started": _("Not started"),
     }
 
@@ -93,8 +96,13 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
     teams = Team.objects.filter(school=school).count()
     teachers = counts["teachers"]
     rounds = school_rounds(school)  # newest first
-    latest = latest_released(school, now, rounds)
-    report = build_report(latest, now, with_open_answers=False, rounds=rounds) if latest else None
+    gates = round_gates([r for r in rounds if r.is_closed(now)], now)
+    latest = latest_released(school, now, rounds, gates)
+    report = (
+        build_report(latest, now, with_open_answers=False, rounds=rounds, gates=gates)
+        if latest
+        else None
+    )
     mine = Nudge.objects.for_school(school).filter(recipient=request.user)
     # Up to 50 are counted (the step and the navigation say how many); five are shown.
     open_nudges = list(mine.visible(now).order_by("-created_at")[:50])
@@ -108,7 +116,7 @@ def dashboard(request: AuthedRequest, school: School) -> HttpResponse:
             + " · "
             + ngettext("%(n)s team", "%(n)s teams", teams) % {"n": teams},
         ),
-        _round_step(school, rounds[0] if rounds else None, now),
+        _round_step(school, rounds[0] if rounds else None, gates, now),
         _results_step(school, report),
         _interviews_step(school, report),
         _focus_step(school),
@@ -200,23 +208,29 @@ def _plan_step(school: School, now: datetime) -> CycleStep:
     return CycleStep("plan", _("Year plan"), "ready", detail, url)
 
 
-def _round_step(school: School, latest: Round | None, now: datetime) -> CycleStep:
-    """``latest``: the school's newest round, whatever its state."""
-
+def _round_step(
+    school: School, latest: Round | None, gates: Mapping[int, Gate], now: datetime
+) -> CycleStep:
+    """``latest``: the school's newest round, whatever its state. Closed, it is ready only
+    once its results are released: a round that closed below its threshold says so."""
     url = reverse("rounds:rounds", kwargs={"school_slug": school.slug})
     if latest is None:
         return CycleStep(
             "round", _("Questionnaire round"), "todo", _("Every teacher answers anonymously."), url
         )
     status = latest.status(now)
-    detail = turnout(latest).label
-    return CycleStep(
-        "round",
-        _("Questionnaire round"),
-        "ready" if status == Round.Status.CLOSED else "todo",
-        f"{latest.audience} · {latest.get_status_label(status)} · {detail}",
-        url,
-    )
+    gate = gates.get(latest.pk)
+    parts = [latest.audience, latest.get_status_label(status), turnout(latest, gate=gate).label]
+    if gate is None:
+        state = "todo"
+    elif gate.released:
+        state = "ready"
+    elif gate.reason == "counting":
+        state = "busy"
+    else:  # closed below the threshold: the gate says what that means
+        state, parts = "short", [*parts[:2], gate.message]
+    url = reverse("rounds:round", kwargs={"school_slug": school.slug, "pk": latest.pk})
+    return CycleStep("round", _("Questionnaire round"), state, " · ".join(map(str, parts)), url)
 
 
 @school_view(lead=False)

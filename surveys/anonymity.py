@@ -415,15 +415,22 @@ class Figures:
     trend: dict[int, dict[int, float]]
 
 
-def round_figures(round: Round, history: Sequence[Round], now: datetime) -> Figures:
+def round_figures(
+    round: Round,
+    history: Sequence[Round],
+    now: datetime,
+    gates: Mapping[int, Gate] | None = None,
+) -> Figures:
     """``item_distributions``, ``theme_stats`` and ``theme_trend`` of ``round`` and its
     ``history`` at once, each round through the same gate: one count of responses for all the
     rounds, and, once the round is released, its tallies and one grouped query over the
     tallies of every released round. Three queries whatever the number of rounds, once they
     are counted (soon after closing); until then one more to look for ballots still waiting,
-    and one more for the rounds read from their answers."""
+    and one more for the rounds read from their answers. ``gates``: the ``round_gates`` of
+    these rounds (or more) at the same ``now``, when the caller has them; saves the count."""
     rounds = list({r.pk: r for r in (*history, round)}.values())
-    gates = round_gates(rounds, now)
+    if gates is None or any(r.pk not in gates for r in rounds):
+        gates = round_gates(rounds, now)
     gate = gates[round.pk]
     if not gate.released:
         return Figures(gate=gate, distributions={}, themes={}, trend={})

@@ -124,6 +124,15 @@ class RoundForm(forms.Form):
         return data
 
 
+class CloseForm(forms.Form):
+    """Closing a round early is final for its results: the leader confirms it knowingly."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, close the round now"),
+        error_messages={"required": _("Tick the box to confirm that the round closes now.")},
+    )
+
+
 class ExtendForm(forms.Form):
     closes_at = forms.DateTimeField(label=_("New closing moment"), widget=DateTimeInput())
 

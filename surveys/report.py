@@ -3,7 +3,7 @@ one round, built in a fixed number of queries and only from what surveys.anonymi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -113,6 +113,7 @@ def build(
     *,
     with_open_answers: bool = True,
     rounds: Iterable[Round] | None = None,
+    gates: Mapping[int, anonymity.Gate] | None = None,
 ) -> RoundReport:
     """The report of ``round_`` at ``now``. Its figures and the trend come from
     ``surveys.anonymity.round_figures``, so from the tallies once the round is counted (they
@@ -122,7 +123,7 @@ def build(
     rounds before it, plus one for the version when ``round_`` was read without it and one
     the first time this process meets the version's statements; at most three when not."""
     history = earlier_rounds(round_, rounds) if round_.is_closed(now) else []
-    figures = anonymity.round_figures(round_, history, now)
+    figures = anonymity.round_figures(round_, history, now, gates)
     gate = figures.gate
     report = RoundReport(round=round_, gate=gate)
     if not gate.released:
@@ -190,10 +191,19 @@ def build(
 
 
 def latest_released(
-    school: School, now: datetime, rounds: Iterable[Round] | None = None
+    school: School,
+    now: datetime,
+    rounds: Iterable[Round] | None = None,
+    gates: Mapping[int, anonymity.Gate] | None = None,
 ) -> Round | None:
-    """The school's most recent closed round (its gate still decides what is shown); picked
-    from ``rounds`` (``school_rounds``) when the caller has read them, otherwise read here."""
+    """The school's most recent round whose results are released: a round that closed below
+    its threshold, or is still being counted, does not hide the results before it. Picked
+    from ``rounds`` (``school_rounds``) when the caller has read them, otherwise read here;
+    ``gates`` (``anonymity.round_gates`` of those rounds) when the caller has them, otherwise
+    counted here (one query)."""
     if rounds is None:
         rounds = school_rounds(school)
-    return max((r for r in rounds if r.is_closed(now)), key=lambda r: r.closes_at, default=None)
+    closed = [r for r in rounds if r.is_closed(now)]
+    if gates is None:
+        gates = anonymity.round_gates(closed, now)
+    return max((r for r in closed if gates[r.pk].released), key=lambda r: r.closes_at, default=None)

@@ -22,7 +22,7 @@ from schools.models import School
 from schools.tenancy import AuthedRequest, get_owned_or_404, pk_or_404, school_view
 from surveys.anonymity import round_gate, turnout
 from surveys.exports import NotReleased, report_csv, report_xlsx
-from surveys.forms import ExtendForm, RoundForm
+from surveys.forms import CloseForm, ExtendForm, RoundForm
 from surveys.models import (
     DONT_KNOW,
     SCALE_MAX,
@@ -204,18 +204,29 @@ def suggestion_choose(request: AuthedRequest, school: School, pk: int, key: str)
 
 
 @school_view(lead=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_close(request: HttpRequest, school: School, pk: int) -> HttpResponse:
+    """Closing before the closing moment, after a confirmation that says how many answered
+    (as the leader may see it) and what closing below the threshold means."""
     round_ = _round(school, pk)
     now = timezone.now()
-    if round_.is_open(now):
+    if not round_.is_open(now):
+        messages.error(request, _("Only an open round can be closed."))
+        return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+    form = CloseForm(**submitted(request))
+    if request.method == "POST" and form.is_valid():
         Round.objects.filter(pk=round_.pk).update(closes_at=now)
         # Open the ballot box and count now rather than at the next beat.
         tally_closed_rounds.delay_on_commit([round_.pk])
         messages.success(request, _("The round is closed."))
-    else:
-        messages.error(request, _("Only an open round can be closed."))
-    return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+        return redirect("rounds:round", school_slug=school.slug, pk=round_.pk)
+    shown = turnout(round_)
+    return render(
+        request,
+        "surveys/round_close.html",
+        {"school": school, "round": round_, "form": form, "turnout": shown},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @school_view(lead=True)

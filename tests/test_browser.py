@@ -297,6 +297,28 @@ def test_no_page_asks_for_a_file_that_is_not_there(page: Page, demo: str) -> Non
     assert missing == []
 
 
+def test_closing_a_round_with_too_few_answers_is_confirmed_and_keeps_the_last_results(
+    page: Page, demo: str
+) -> None:
+    round_ = open_demo_round()
+    log_in(page, demo)
+    page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
+    page.get_by_test_id("close-round").click()
+    expect(page.get_by_test_id("close-turnout")).to_contain_text("minder dan 5 van 12")
+    expect(page.get_by_test_id("close-below-threshold")).to_be_visible()
+
+    page.get_by_role("button", name="Sluit de ronde").click()  # not ticked: asked again
+    expect(page.locator(".invalid-feedback")).to_contain_text("Vink aan dat de ronde nu sluit.")
+    page.get_by_label("Ja, sluit de ronde nu").check()
+    page.get_by_role("button", name="Sluit de ronde").click()
+    expect(page.get_by_test_id("reopen")).to_be_visible()
+
+    page.goto(f"{demo}/s/de-regenboog/")
+    expect(page.get_by_test_id("state-round")).to_have_text("Te weinig antwoorden")
+    expect(page.get_by_test_id("latest-results")).to_be_visible()  # the demo's earlier round
+    screenshot(page, "dashboard-after-closing-short")
+
+
 def test_pages_are_usable_by_keyboard(page: Page, demo: str) -> None:
     page.goto(f"{demo}/accounts/login/")
     skip_link = page.locator('a[href="#main"]')

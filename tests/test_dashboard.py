@@ -106,3 +106,36 @@ def test_the_dashboard_shows_no_results_while_the_newest_round_is_below_the_thre
 
     assert 'data-testid="latest-results"' not in page
     assert "Minder dan 5 collega" in page
+
+
+def test_a_newest_round_below_the_threshold_is_marked_and_the_last_results_stay(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    client.force_login(leader)
+    released, short = _rounds(school, team, [5, 4])
+
+    queries, page = _queries(client, f"/s/{school.slug}/")
+
+    assert queries == DASHBOARD_QUERIES
+    state = re.search(r'data-testid="state-round">([^<]*)<', page)
+    assert state is not None and state.group(1) == "Te weinig antwoorden"
+    assert "Minder dan 5 collega" in page  # what the gate says, on the round's step
+    # The results shown are the earlier round's, which were released.
+    assert 'data-testid="latest-results"' in page
+    assert f"/rounds/{released.pk}/results/" in page
+    assert f"/rounds/{short.pk}/results/" not in page
+
+
+def test_a_round_that_is_still_being_counted_says_so(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    client.force_login(leader)
+    (released,) = _rounds(school, team, [5])
+    newer = open_round(school, team=team, now=timezone.now() - timedelta(days=10))
+    Round.objects.filter(pk=newer.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+
+    page = client.get(f"/s/{school.slug}/").content.decode()
+
+    state = re.search(r'data-testid="state-round">([^<]*)<', page)
+    assert state is not None and state.group(1) == "Wordt geteld"
+    assert f"/rounds/{released.pk}/results/" in page

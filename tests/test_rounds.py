@@ -304,7 +304,7 @@ def test_the_leader_closes_early_and_extends(
         follow=True,
     ).content.decode()
     assert "Kies een moment in de toekomst." in page
-    client.post(f"/s/{school.slug}/rounds/{round_.pk}/close/")
+    client.post(f"/s/{school.slug}/rounds/{round_.pk}/close/", {"confirm": "on"})
     round_.refresh_from_db()
     assert round_.is_closed(timezone.now())
 
@@ -408,3 +408,62 @@ def test_nothing_is_shown_while_the_round_is_open(
     page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/results/").content.decode()
     assert 'data-testid="results"' not in page
     assert "Open antwoord van" not in page
+
+
+def test_closing_early_asks_first_and_says_what_too_few_answers_mean(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    make_teachers(school, team, 6)
+    round_ = open_round(school, team=team)
+    client.force_login(leader)
+    url = f"/s/{school.slug}/rounds/{round_.pk}/close/"
+    detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert f'href="{url}"' in detail  # a link to the question, not a button that closes
+
+    page = client.get(url).content.decode()
+    assert "minder dan 5 van 6 geantwoord" in page
+    assert 'data-testid="close-below-threshold"' in page
+    assert "geen resultaten" in page
+
+    # Not ticked: asked again, in Dutch, and the round stays open.
+    refused = client.post(url, {})
+    assert refused.status_code == 400
+    assert "Vink aan dat de ronde nu sluit." in refused.content.decode()
+    round_.refresh_from_db()
+    assert round_.is_open(timezone.now())
+
+    client.post(url, {"confirm": "on"})
+    round_.refresh_from_db()
+    assert round_.is_closed(timezone.now())
+    assert client.get(url, follow=True).redirect_chain  # closed: nothing left to confirm
+
+
+def test_the_question_tells_a_round_with_enough_answers_that_its_results_follow(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    make_teachers(school, team, 6)
+    round_ = open_round(school, team=team)
+    Round.objects.filter(pk=round_.pk).update(turnout=5, turnout_at=timezone.now())
+    client.force_login(leader)
+    page = client.get(f"/s/{school.slug}/rounds/{round_.pk}/close/").content.decode()
+    assert "5 van 6 geantwoord" in page
+    assert 'data-testid="close-above-threshold"' in page
+    assert 'data-testid="close-below-threshold"' not in page
+
+
+def test_a_round_that_closed_with_too_few_answers_can_be_opened_again(
+    client: Client, leader: User, school: School, team: Team
+) -> None:
+    make_teachers(school, team, 6)
+    round_ = close_and_count(open_round(school, team=team, now=timezone.now() - timedelta(days=2)))
+    client.force_login(leader)
+    detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
+    assert 'data-testid="reopen"' in detail
+    later = timezone.localtime() + timedelta(days=7)
+    client.post(
+        f"/s/{school.slug}/rounds/{round_.pk}/extend/",
+        {"closes_at": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+    round_.refresh_from_db()
+    assert round_.is_open(timezone.now())
+    assert round_.tallied_at is None

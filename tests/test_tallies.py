@@ -174,7 +174,7 @@ def test_a_leader_closing_a_round_has_it_counted_at_once(
     detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
     assert 'data-testid="results-link"' not in detail
     with committed():
-        client.post(f"/s/{school.slug}/rounds/{round_.pk}/close/")
+        client.post(f"/s/{school.slug}/rounds/{round_.pk}/close/", {"confirm": "on"})
     detail = client.get(f"/s/{school.slug}/rounds/{round_.pk}/").content.decode()
     assert 'data-testid="results-link"' in detail
     assert Response.objects.filter(round=round_).count() == 5

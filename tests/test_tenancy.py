@@ -24,6 +24,8 @@ from .survey_helpers import open_round
 NOT_TENANT_DATA = {
     "home": "redirects to the user's own school",
     "healthz": "public health check, no data",
+    "favicon": "the site's icon: a redirect to a static file",
+    "dev_mail": "development only (DEBUG with the development e-mail backend), 404 otherwise",
     "privacy": "the public privacy statement, no data",
     "set_language": "sets the visitor's own language",
     "profile": "the user's own profile",
