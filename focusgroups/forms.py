@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from focusgroups.models import Agreement, Emotion, FocusPhase, FocusSession
@@ -159,3 +161,11 @@ class AgreementForm(forms.ModelForm[Agreement]):
         model = Agreement
         fields = ["kind", "text", "owner", "review_on"]
         widgets = {"review_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_review_on(self) -> date | None:
+        """An agreement is looked at again later: a review date that has passed would make
+        its reminder due at once."""
+        review_on: date | None = self.cleaned_data.get("review_on")
+        if review_on is not None and review_on < timezone.localdate():
+            raise ValidationError(_("Choose a review date from today on."))
+        return review_on

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -437,18 +437,19 @@ def test_agreement_with_review_date_in_summary_and_readable_by_teachers(
     client: Client, session: FocusSession, school: School, teacher: User, outsider: User
 ) -> None:
     go_to(session, "agreements")
+    review_on = timezone.localdate() + timedelta(days=42)
     response = client.post(
         f"{base(school)}/{session.pk}/agreements/add/",
         {
             "kind": "agreement",
             "text": "We bespreken elke maand een les",
             "owner": "het team",
-            "review_on": "2027-01-15",
+            "review_on": review_on.isoformat(),
         },
     )
     assert response.status_code == 302
     agreement = Agreement.objects.get()
-    assert agreement.review_on == date(2027, 1, 15)
+    assert agreement.review_on == review_on
     summary = client.get(f"{base(school)}/{session.pk}/summary/").content.decode()
     assert "We bespreken elke maand een les" in summary
     client.force_login(teacher)
@@ -471,6 +472,22 @@ def test_agreement_without_date_is_refused(
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
     assert 'value="Samen leren"' in response.content.decode()
+    assert not Agreement.objects.exists()
+
+
+def test_agreement_with_a_review_date_in_the_past_is_refused(
+    client: Client, session: FocusSession, school: School
+) -> None:
+    go_to(session, "agreements")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = client.post(
+        f"{base(school)}/{session.pk}/agreements/add/",
+        {"kind": "agreement", "text": "Samen leren", "owner": "Anna", "review_on": yesterday},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert "Kies een evaluatiedatum vanaf vandaag." in page
+    assert 'value="Samen leren"' in page and 'value="Anna"' in page
     assert not Agreement.objects.exists()
 
 
