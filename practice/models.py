@@ -1,7 +1,8 @@
 """The practice kit (Aanbevelingen 4 and 5: "oefen in teamverband en biedt handvatten").
 
 * ``Format`` (werkvorm) with its numbered ``FormatStep``s: the library (``school`` empty,
-  loaded by the data migration 0002 from ``practice/library.py``) plus a school's own formats.
+  loaded by the data migration 0002 from ``practice/data/formats.yaml``) plus a school's own
+  formats.
 * ``PracticeSession``: the format an activity of the annual calendar uses, and the state of
   running it on the beamer (step, timer, join token and code), like a focus group.
 * ``StepInput`` and ``Reflection``: what phones send. No person and no time, random UUID keys,
