@@ -98,7 +98,7 @@ def test_the_default_questionnaire_is_the_file(db: None) -> None:
 
     themes: dict[int, list[dict[str, Any]]] = {}
     for item in items:
-        if item.block == "theme":
+        if item.theme is not None:
             assert item.order == len(themes.setdefault(item.theme.number, [])) + 1
             themes[item.theme.number].append(shaped(item))
     climate = [item for item in items if item.block == "climate"]
