@@ -16,7 +16,9 @@ import django_stubs_ext
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Lets annotations such as ModelForm[Team] work at run time, not only for mypy.
 django_stubs_ext.monkeypatch()
@@ -95,6 +97,8 @@ PROJECT_APPS = [
 ]
 INSTALLED_APPS = [
     *PROJECT_APPS,
+    # Before the admin, as modeltranslation asks; it registers each app's translation.py.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -231,6 +235,18 @@ LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Translated model texts (schools.i18n): a text ``name`` is stored as ``name_nl`` and ``name_en``
+# and reads in the active language, Dutch when the English is empty.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "nl"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("nl",)
+_TEXT_LANGUAGES = {
+    "nl": pgettext_lazy("language of a text", "Dutch"),
+    "en": pgettext_lazy("language of a text", "English"),
+}
+# "name (Dutch)", "name (English)" in forms and the admin (modeltranslation's own is "name [nl]").
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = lambda name, language: format_lazy(  # noqa: E731
+    "{} ({})", name, _TEXT_LANGUAGES[language]
+)
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
 

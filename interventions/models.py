@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
-from schools.i18n import pick
 from schools.models import School, User
 
 
@@ -25,10 +25,15 @@ class Theme(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
     slug = models.SlugField(_("slug"), unique=True)
     kind = models.CharField(_("kind"), max_length=7, choices=Kind.choices)
-    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    summary_nl = models.TextField(_("summary (Dutch)"), blank=True)
-    summary_en = models.TextField(_("summary (English)"), blank=True)
+    # Translated (interventions/translation.py): stored as name_nl and name_en, and so on.
+    name = models.CharField(_("name"), max_length=100)
+    summary = models.TextField(_("summary"), blank=True)
+    name_nl: str
+    name_en: str
+    summary_nl: str
+    summary_en: str
+
+    objects: MultilingualManager[Theme] = MultilingualManager()
 
     class Meta:
         verbose_name = _("theme")
@@ -43,14 +48,6 @@ class Theme(models.Model):
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
 
-    @property
-    def name(self) -> str:
-        return pick(self, "name")
-
-    @property
-    def summary(self) -> str:
-        return pick(self, "summary")
-
     def is_central(self) -> bool:
         return self.kind == self.Kind.CENTRAL
 
@@ -60,10 +57,15 @@ class Theme(models.Model):
 
 class Recommendation(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
-    title_nl = models.CharField(_("title (Dutch)"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-    body_nl = models.TextField(_("text (Dutch)"), blank=True)
-    body_en = models.TextField(_("text (English)"), blank=True)
+    # Translated (interventions/translation.py).
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    title_nl: str
+    title_en: str
+    body_nl: str
+    body_en: str
+
+    objects: MultilingualManager[Recommendation] = MultilingualManager()
 
     class Meta:
         verbose_name = _("recommendation")
@@ -77,14 +79,6 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
-
-    @property
-    def title(self) -> str:
-        return pick(self, "title")
-
-    @property
-    def body(self) -> str:
-        return pick(self, "body")
 
     def get_absolute_url(self) -> str:
         return reverse("interventions:recommendation", kwargs={"number": self.number})
@@ -116,8 +110,10 @@ class Intervention(models.Model):
         Theme, verbose_name=_("theme"), on_delete=models.PROTECT, related_name="interventions"
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    text_nl = models.TextField(_("text (Dutch)"))
-    text_en = models.TextField(_("text (English)"), blank=True)
+    # Translated (interventions/translation.py).
+    text = models.TextField(_("text"))
+    text_nl: str
+    text_en: str
     recommendations = models.ManyToManyField(
         Recommendation,
         verbose_name=_("recommendations"),
@@ -137,7 +133,7 @@ class Intervention(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = InterventionQuerySet.as_manager()
+    objects = MultilingualManager.from_queryset(InterventionQuerySet)()
 
     class Meta:
         verbose_name = _("intervention")
@@ -158,10 +154,6 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
-
-    @property
-    def text(self) -> str:
-        return pick(self, "text")
 
     @property
     def code(self) -> str:

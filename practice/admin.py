@@ -8,13 +8,14 @@ contributions or someone's preparation. The join token is never shown.
 from __future__ import annotations
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from schools.backoffice import PrivateAdmin
 
 from .models import Format, FormatStep, PracticeSession
 
 
-class FormatStepInline(admin.StackedInline[FormatStep, Format]):
+class FormatStepInline(TranslationStackedInline[FormatStep, Format]):
     model = FormatStep
     extra = 0
     fields = [
@@ -27,7 +28,7 @@ class FormatStepInline(admin.StackedInline[FormatStep, Format]):
 
 
 @admin.register(Format)
-class FormatAdmin(PrivateAdmin[Format]):
+class FormatAdmin(TranslationAdmin[Format], PrivateAdmin[Format]):
     list_display = ["title_nl", "title_en", "minutes", "kind", "school"]
     list_filter = ["kind", ("school", admin.EmptyFieldListFilter)]
     search_fields = ["title_nl", "title_en", "purpose_nl", "purpose_en", "school__name"]

@@ -1,7 +1,8 @@
 """The practice kit (Aanbevelingen 4 and 5: "oefen in teamverband en biedt handvatten").
 
 * ``Format`` (werkvorm) with its numbered ``FormatStep``s: the library (``school`` empty,
-  loaded by the data migration 0002 from ``practice/library.py``) plus a school's own formats.
+  loaded by the data migration 0002 from ``practice/data/formats.yaml``) plus a school's own
+  formats.
 * ``PracticeSession``: the format an activity of the annual calendar uses, and the state of
   running it on the beamer (step, timer, join token and code), like a focus group.
 * ``StepInput`` and ``Reflection``: what phones send. No person and no time, random UUID keys,
@@ -22,11 +23,11 @@ from django.db import models
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from interventions.models import Intervention, Recommendation
 from planning.models import Activity
 from schools import live
-from schools.i18n import pick
 from schools.live import CODE_LENGTH, SESSION_HOURS
 from schools.models import School, SchoolOwnedQuerySet, User
 
@@ -52,7 +53,8 @@ class FormatQuerySet(SchoolOwnedQuerySet):
 
 class Format(models.Model):
     """A conversation format (werkvorm): purpose, roles, numbered steps with minutes, phrases
-    to borrow and pitfalls. Texts are stored in Dutch and English (``*_nl``/``*_en``)."""
+    to borrow and pitfalls. The texts are translated (practice/translation.py): ``title`` is
+    stored as ``title_nl`` and ``title_en`` and reads in the active language."""
 
     school = models.ForeignKey(
         School,
@@ -69,16 +71,21 @@ class Format(models.Model):
         choices=Activity.Kind.choices,
         default=Activity.Kind.CONVERSATION_PRACTICE,
     )
-    title_nl = models.CharField(_("title (Dutch)"), max_length=120)
-    title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
-    purpose_nl = models.TextField(_("purpose (Dutch)"))
-    purpose_en = models.TextField(_("purpose (English)"), blank=True)
-    roles_nl = models.TextField(_("roles (Dutch)"), help_text=_("One role per line."))
-    roles_en = models.TextField(_("roles (English)"), blank=True)
-    phrases_nl = models.TextField(_("example phrases (Dutch)"), help_text=_("One per line."))
-    phrases_en = models.TextField(_("example phrases (English)"), blank=True)
-    pitfalls_nl = models.TextField(_("pitfalls (Dutch)"), help_text=_("One per line."))
-    pitfalls_en = models.TextField(_("pitfalls (English)"), blank=True)
+    title = models.CharField(_("title"), max_length=120)
+    purpose = models.TextField(_("purpose"))
+    roles = models.TextField(_("roles"), help_text=_("One role per line."))
+    phrases = models.TextField(_("example phrases"), help_text=_("One per line."))
+    pitfalls = models.TextField(_("pitfalls"), help_text=_("One per line."))
+    title_nl: str
+    title_en: str
+    purpose_nl: str
+    purpose_en: str
+    roles_nl: str
+    roles_en: str
+    phrases_nl: str
+    phrases_en: str
+    pitfalls_nl: str
+    pitfalls_en: str
     minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     group_min = models.PositiveSmallIntegerField(_("smallest group"), default=3)
     group_max = models.PositiveSmallIntegerField(_("largest group"), default=30)
@@ -92,7 +99,7 @@ class Format(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = FormatQuerySet.as_manager()
+    objects = MultilingualManager.from_queryset(FormatQuerySet)()
 
     class Meta:
         verbose_name = _("conversation format")
@@ -112,22 +119,14 @@ class Format(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def title(self) -> str:
-        return pick(self, "title")
+    def role_lines(self) -> list[str]:
+        return lines(self.roles)
 
-    @property
-    def purpose(self) -> str:
-        return pick(self, "purpose")
+    def phrase_lines(self) -> list[str]:
+        return lines(self.phrases)
 
-    def roles(self) -> list[str]:
-        return lines(pick(self, "roles"))
-
-    def phrases(self) -> list[str]:
-        return lines(pick(self, "phrases"))
-
-    def pitfalls(self) -> list[str]:
-        return lines(pick(self, "pitfalls"))
+    def pitfall_lines(self) -> list[str]:
+        return lines(self.pitfalls)
 
     def is_own(self) -> bool:
         return self.school_id is not None
@@ -145,13 +144,19 @@ class FormatStep(models.Model):
     format = models.ForeignKey(Format, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("number"))
     minutes = models.PositiveSmallIntegerField(_("minutes"))
-    title_nl = models.CharField(_("title (Dutch)"), max_length=120)
-    title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
-    instruction_nl = models.TextField(_("instruction (Dutch)"))
-    instruction_en = models.TextField(_("instruction (English)"), blank=True)
+    # Translated (practice/translation.py).
+    title = models.CharField(_("title"), max_length=120)
+    instruction = models.TextField(_("instruction"))
     # A question on this step goes to the phones; the answers appear on the beamer unnamed.
-    prompt_nl = models.CharField(_("question for phones (Dutch)"), max_length=200, blank=True)
-    prompt_en = models.CharField(_("question for phones (English)"), max_length=200, blank=True)
+    prompt = models.CharField(_("question for phones"), max_length=200, blank=True)
+    title_nl: str
+    title_en: str
+    instruction_nl: str
+    instruction_en: str
+    prompt_nl: str
+    prompt_en: str
+
+    objects: MultilingualManager[FormatStep] = MultilingualManager()
 
     class Meta:
         verbose_name = _("step")
@@ -164,18 +169,6 @@ class FormatStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
-
-    @property
-    def title(self) -> str:
-        return pick(self, "title")
-
-    @property
-    def instruction(self) -> str:
-        return pick(self, "instruction")
-
-    @property
-    def prompt(self) -> str:
-        return pick(self, "prompt")
 
     def asks_input(self) -> bool:
         return bool(self.prompt_nl)

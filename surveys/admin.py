@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from schools.backoffice import PrivateAdmin
 from surveys.models import (
@@ -24,7 +25,7 @@ from surveys.models import (
 )
 
 
-class TemplateItemInline(admin.TabularInline[TemplateItem, QuestionnaireTemplate]):
+class TemplateItemInline(TranslationTabularInline[TemplateItem, QuestionnaireTemplate]):
     model = TemplateItem
     extra = 0
     fields = [
@@ -39,20 +40,24 @@ class TemplateItemInline(admin.TabularInline[TemplateItem, QuestionnaireTemplate
     ]
 
 
-class TemplateOpenQuestionInline(admin.TabularInline[TemplateOpenQuestion, QuestionnaireTemplate]):
+class TemplateOpenQuestionInline(
+    TranslationTabularInline[TemplateOpenQuestion, QuestionnaireTemplate]
+):
     model = TemplateOpenQuestion
     extra = 0
 
 
 @admin.register(QuestionnaireTemplate)
-class QuestionnaireTemplateAdmin(PrivateAdmin[QuestionnaireTemplate]):
+class QuestionnaireTemplateAdmin(
+    TranslationAdmin[QuestionnaireTemplate], PrivateAdmin[QuestionnaireTemplate]
+):
     list_display = ["name_nl", "name_en", "is_active", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["name_nl", "name_en", "items__text_nl"]
     inlines = [TemplateItemInline, TemplateOpenQuestionInline]
 
 
-class FrozenItemInline(admin.TabularInline[Item, QuestionnaireVersion]):
+class FrozenItemInline(TranslationTabularInline[Item, QuestionnaireVersion]):
     model = Item
     extra = 0
     can_delete = False
@@ -63,7 +68,7 @@ class FrozenItemInline(admin.TabularInline[Item, QuestionnaireVersion]):
         return False
 
 
-class FrozenOpenQuestionInline(admin.TabularInline[OpenQuestion, QuestionnaireVersion]):
+class FrozenOpenQuestionInline(TranslationTabularInline[OpenQuestion, QuestionnaireVersion]):
     model = OpenQuestion
     extra = 0
     can_delete = False
@@ -75,7 +80,9 @@ class FrozenOpenQuestionInline(admin.TabularInline[OpenQuestion, QuestionnaireVe
 
 
 @admin.register(QuestionnaireVersion)
-class QuestionnaireVersionAdmin(PrivateAdmin[QuestionnaireVersion]):
+class QuestionnaireVersionAdmin(
+    TranslationAdmin[QuestionnaireVersion], PrivateAdmin[QuestionnaireVersion]
+):
     """Versions are what rounds were answered on: readable, never editable."""
 
     list_display = ["name_nl", "number", "template", "created_at"]

@@ -27,9 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from interventions.models import Intervention, Theme
-from schools.i18n import pick
 from schools.models import School, SchoolOwnedQuerySet, Team, User
 from surveys.sealing import Answers, Sizes, seal, unseal
 
@@ -45,12 +45,17 @@ class QuestionnaireTemplate(models.Model):
     """An editable questionnaire. Rounds never point here directly but at a frozen
     ``QuestionnaireVersion``, so editing the template never changes past results."""
 
-    name_nl = models.CharField(_("name (Dutch)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    intro_nl = models.TextField(_("introduction (Dutch)"), blank=True)
-    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    # Translated (surveys/translation.py): stored as name_nl and name_en, and so on.
+    name = models.CharField(_("name"), max_length=200)
+    intro = models.TextField(_("introduction"), blank=True)
+    name_nl: str
+    name_en: str
+    intro_nl: str
+    intro_en: str
     is_active = models.BooleanField(_("available for new rounds"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: MultilingualManager[QuestionnaireTemplate] = MultilingualManager()
 
     class Meta:
         verbose_name = _("questionnaire template")
@@ -59,10 +64,6 @@ class QuestionnaireTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return pick(self, "name")
 
     def content(self) -> dict[str, Any]:
         """Everything a version freezes, in a stable order."""
@@ -157,15 +158,18 @@ class ItemFields(models.Model):
         related_name="+",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text_nl = models.CharField(_("statement (Dutch)"), max_length=300)
-    text_en = models.CharField(_("statement (English)"), max_length=300, blank=True)
-    leader_text_nl = models.CharField(
-        _("leader's version (Dutch)"),
+    # Translated (surveys/translation.py): stored as text_nl and text_en, and so on.
+    text = models.CharField(_("statement"), max_length=300)
+    leader_text = models.CharField(
+        _("leader's version"),
         max_length=300,
         blank=True,
         help_text=_("The statement as the leader answers it: how I think my team sees it."),
     )
-    leader_text_en = models.CharField(_("leader's version (English)"), max_length=300, blank=True)
+    text_nl: str
+    text_en: str
+    leader_text_nl: str
+    leader_text_en: str
     reverse_scored = models.BooleanField(
         _("scored in reverse"),
         default=False,
@@ -197,12 +201,9 @@ class ItemFields(models.Model):
         return self.text
 
     @property
-    def text(self) -> str:
-        return pick(self, "text")
-
-    @property
-    def leader_text(self) -> str:
-        return pick(self, "leader_text") or self.text
+    def leader_statement(self) -> str:
+        """The statement as the leader answers it; the team's when it has no leader's version."""
+        return self.leader_text or self.text
 
     def favourable(self, value: int) -> int:
         """The value on a scale where 5 is always the favourable end."""
@@ -214,6 +215,8 @@ class TemplateItem(ItemFields):
         QuestionnaireTemplate, on_delete=models.CASCADE, related_name="items"
     )
 
+    objects: MultilingualManager[TemplateItem] = MultilingualManager()
+
     class Meta(ItemFields.Meta):
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
@@ -224,8 +227,11 @@ class TemplateOpenQuestion(models.Model):
         QuestionnaireTemplate, on_delete=models.CASCADE, related_name="open_questions"
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text_nl = models.CharField(_("question (Dutch)"), max_length=300)
-    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    text = models.CharField(_("question"), max_length=300)
+    text_nl: str
+    text_en: str
+
+    objects: MultilingualManager[TemplateOpenQuestion] = MultilingualManager()
 
     class Meta:
         verbose_name = _("open question")
@@ -242,11 +248,15 @@ class QuestionnaireVersion(models.Model):
     )
     number = models.PositiveIntegerField()
     fingerprint = models.CharField(max_length=64)
-    name_nl = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200, blank=True)
-    intro_nl = models.TextField(blank=True)
-    intro_en = models.TextField(blank=True)
+    name = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+    name_nl: str
+    name_en: str
+    intro_nl: str
+    intro_en: str
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: MultilingualManager[QuestionnaireVersion] = MultilingualManager()
 
     class Meta:
         verbose_name = _("questionnaire version")
@@ -261,14 +271,6 @@ class QuestionnaireVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_nl} v{self.number}"
-
-    @property
-    def name(self) -> str:
-        return pick(self, "name")
-
-    @property
-    def intro(self) -> str:
-        return pick(self, "intro")
 
 
 class ItemQuerySet(models.QuerySet["Item"]):
@@ -288,7 +290,7 @@ class Item(ItemFields):
         QuestionnaireVersion, on_delete=models.CASCADE, related_name="items"
     )
 
-    objects = ItemQuerySet.as_manager()
+    objects = MultilingualManager.from_queryset(ItemQuerySet)()
 
     class Meta(ItemFields.Meta):
         verbose_name = _("frozen statement")
@@ -300,8 +302,11 @@ class OpenQuestion(models.Model):
         QuestionnaireVersion, on_delete=models.CASCADE, related_name="open_questions"
     )
     order = models.PositiveSmallIntegerField(default=0)
-    text_nl = models.CharField(max_length=300)
-    text_en = models.CharField(max_length=300, blank=True)
+    text = models.CharField(max_length=300)
+    text_nl: str
+    text_en: str
+
+    objects: MultilingualManager[OpenQuestion] = MultilingualManager()
 
     class Meta:
         verbose_name = _("frozen open question")
@@ -310,10 +315,6 @@ class OpenQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text_nl
-
-    @property
-    def text(self) -> str:
-        return pick(self, "text")
 
 
 # A version is frozen: its statements and questions never change, so each process reads them

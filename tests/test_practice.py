@@ -93,7 +93,9 @@ def test_the_library_has_twelve_formats_complete_in_both_languages(db: None) -> 
                     assert getattr(step, f"{name}_{lang}").strip(), (fmt.slug, step.order, name)
             # A question for the phones exists in both languages or in neither.
             assert bool(step.prompt_nl) == bool(step.prompt_en), (fmt.slug, step.order)
-        assert len(fmt.phrases()) >= 3 and len(fmt.pitfalls()) >= 2 and fmt.roles(), fmt.slug
+        assert (
+            len(fmt.phrase_lines()) >= 3 and len(fmt.pitfall_lines()) >= 2 and fmt.role_lines()
+        ), fmt.slug
         assert fmt.interventions.exists() and fmt.recommendations.exists(), fmt.slug
         assert fmt.group_min <= fmt.group_max
 

@@ -1,19 +1,69 @@
-"""The library of conversation formats, from practice/library.py."""
+"""The library of conversation formats, read from practice/data/formats.yaml. A format is found
+by its slug and rewritten with its steps, so a later migration may load the file again after a
+text was improved."""
 
-from __future__ import annotations
+from pathlib import Path
 
-from typing import Any
-
+import yaml
 from django.db import migrations
 
-
-def load(apps: Any, schema_editor: Any) -> None:
-    from practice.library import load as load_library
-
-    load_library(apps)
+FILE = Path(__file__).resolve().parent.parent / "data" / "formats.yaml"
+LANGUAGES = ("nl", "en")
 
 
-def unload(apps: Any, schema_editor: Any) -> None:
+def read():
+    with FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def columns(entry, *fields):
+    """A translated text of the file ({"nl": ..., "en": ...}) as the columns <field>_nl and
+    <field>_en; an English text, or a whole optional text (a step's prompt), may be left out."""
+    return {
+        f"{field}_{language}": entry.get(field, {}).get(language, "")
+        for field in fields
+        for language in LANGUAGES
+    }
+
+
+def load(apps, schema_editor):
+    Format = apps.get_model("practice", "Format")
+    FormatStep = apps.get_model("practice", "FormatStep")
+    Intervention = apps.get_model("interventions", "Intervention")
+    Recommendation = apps.get_model("interventions", "Recommendation")
+    for entry in read():
+        fmt, _ = Format.objects.update_or_create(
+            school=None,
+            slug=entry["slug"],
+            defaults={
+                "kind": entry["kind"],
+                "minutes": sum(step["minutes"] for step in entry["steps"]),
+                "group_min": entry["group"][0],
+                "group_max": entry["group"][1],
+                **columns(entry, "title", "purpose", "roles", "phrases", "pitfalls"),
+            },
+        )
+        FormatStep.objects.filter(format=fmt).delete()
+        FormatStep.objects.bulk_create(
+            FormatStep(
+                format=fmt,
+                order=number,
+                minutes=step["minutes"],
+                **columns(step, "title", "instruction", "prompt"),
+            )
+            for number, step in enumerate(entry["steps"], start=1)
+        )
+        codes = [[int(part) for part in code.split(".")] for code in entry["interventions"]]
+        fmt.interventions.set(
+            [
+                Intervention.objects.get(theme__number=theme, number=number, school=None)
+                for theme, number in codes
+            ]
+        )
+        fmt.recommendations.set(Recommendation.objects.filter(number__in=entry["recommendations"]))
+
+
+def unload(apps, schema_editor):
     apps.get_model("practice", "Format").objects.filter(school=None).delete()
 
 
