@@ -145,7 +145,7 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
         pages = []
         for ctx in phones:
             p = ctx.new_page()
-            p.goto(f"{demo}/oefenen/")
+            p.goto(f"{demo}/doe-mee/")
             p.locator("input[name=code]").fill(code.lower())
             p.get_by_test_id("join-form").locator("[type=submit]").click()
             expect(p.get_by_test_id("phone")).to_be_visible()
@@ -268,7 +268,7 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
     ctx = _context(browser, demo, phone=True)
     try:
         phone = ctx.new_page()
-        phone.goto(f"{demo}/oefenen/")
+        phone.goto(f"{demo}/doe-mee/")
         phone.locator("input[name=code]").fill(session.code)
         phone.get_by_test_id("join-form").locator("[type=submit]").click()
         form = phone.get_by_test_id("reflection-form")
@@ -284,8 +284,8 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
             headers = {k: v for k, v in route.request.headers.items() if k != "if-none-match"}
             held.append((route, route.fetch(headers=headers)))
 
-        phone.route("**/oefenen/sessie/live/", hold)
-        with phone.expect_request("**/oefenen/sessie/live/"):
+        phone.route("**/doe-mee/oefening/live/", hold)
+        with phone.expect_request("**/doe-mee/oefening/live/"):
             pass
         with phone.expect_response(lambda r: r.request.method == "POST") as sent:
             _reflect(phone, 4, "Eerst samenvatten")
@@ -295,7 +295,7 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
         route.fulfill(response=stale, headers={**stale.headers, "etag": sent.value.headers["etag"]})
         # Two more polls come and go; the thanks stays and the form does not come back.
         for _ in range(2):
-            with phone.expect_response("**/oefenen/sessie/live/"):
+            with phone.expect_response("**/doe-mee/oefening/live/"):
                 pass
         expect(phone.get_by_test_id("reflected")).to_be_visible()
         expect(form).to_have_count(0)
