@@ -430,10 +430,12 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
     }
     if phase is not None and phase.kind == FocusPhase.Kind.THEME:
         mine = voter_hash(request.session.get(live.PHONE_KEY, ""))
+        # By text: a GROUP BY query drops Meta.ordering, and the table's own order is the
+        # order of arrival.
         context["shown"] = list(
-            phase.reactions.filter(status=Reaction.Status.SHOWN).annotate(
-                voted=Count("votes", filter=Q(votes__voter=mine))
-            )
+            phase.reactions.filter(status=Reaction.Status.SHOWN)
+            .annotate(voted=Count("votes", filter=Q(votes__voter=mine)))
+            .order_by("text")
         )
     if phase is not None and phase.kind == FocusPhase.Kind.AGREEMENTS:
         context["agreements"] = list(session.agreements.all())
