@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from dialoog.middleware import SEEN_AT
 from focusgroups.models import FocusPhase, FocusSession
-from focusgroups.views import SESSION_KEY as FOCUS_SESSION_KEY
+from schools import live
 from schools.models import Membership, School, Team, User
 from surveys.models import Draft, Invitation, QuestionnaireTemplate, Round, TemplateItem, sizes_of
 from surveys.retention import tally_closed
@@ -159,7 +159,7 @@ def logged_in(user: User) -> str:
 
 def phone_in(focus: FocusSession) -> str:
     """A session key for a phone that joined ``focus``."""
-    return session_cookie({FOCUS_SESSION_KEY: focus.pk})
+    return session_cookie({live.held_key(FocusSession): focus.pk})
 
 
 def _open_round(school: School) -> Round:

@@ -27,6 +27,10 @@ SECRET_KEY = "bench-and-load-only-not-a-production-secret-0123456789abcdefghij"
 BALLOT_KEY = "YmVuY2gtYW5kLWxvYWQtb25seS1iYWxsb3Qta2V5ISE="
 
 
+# A Celery worker of this project, as the Procfile starts it; the options follow.
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "dialoog", "worker"]
+
+
 def production_env(
     *, database_url: str, redis_url: str, settings: str = "dialoog.settings", **extra: str
 ) -> dict[str, str]:
@@ -158,12 +162,7 @@ def running(
             worker_log = logs["worker"].open("wb")
             celery = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "dialoog",
-                    "worker",
+                    *CELERY_WORKER,
                     "--loglevel=WARNING",
                     "--concurrency=1",
                     "--pool=prefork",

@@ -42,8 +42,11 @@ school_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     # First: every phone in a focus group asks for its screen every two seconds, by far the
-    # most frequent request; later patterns are tried one by one before it is found.
-    path("", include("focusgroups.join_urls")),
+    # most frequent request; later patterns are tried one by one before it is found. Then the
+    # one join address of every live session (schools/live.py) and a practice session's phones.
+    path("", include("focusgroups.phone_urls")),
+    path("", include("schools.join_urls")),
+    path("", include("practice.phone_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("dev/mail/", devmail.mail_list, name="dev_mail"),
@@ -62,6 +65,5 @@ urlpatterns = [
     path("board/<slug:board_slug>/", views.board_overview, name="board"),
     path("feed/<str:key>.ics", feeds.feed, name="calendar_feed"),
     path("", include("surveys.urls")),
-    path("", include("practice.join_urls")),
     path("nudges/", include("nudges.unsubscribe_urls")),
 ]

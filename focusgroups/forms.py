@@ -1,4 +1,4 @@
-"""Forms of the focus group: preparing a session, joining by code, reactions, agreements."""
+"""Forms of the focus group: preparing a session, check-ins, reactions, agreements."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from focusgroups.models import Agreement, Emotion, FocusPhase, FocusSession
 from interventions.models import Theme
-from schools.live import CODE_LENGTH
 from schools.models import User
 from surveys.models import Round
 from surveys.report import RoundReport
@@ -134,16 +133,6 @@ class PrepareForm(forms.Form):
             phase.order = order
         FocusPhase.objects.bulk_create(phases)
         return session
-
-
-class JoinForm(forms.Form):
-    code = forms.CharField(label=_("Code on the screen"), max_length=20)
-
-    def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split()).upper()
-        if len(code) != CODE_LENGTH:
-            raise ValidationError(_("The code has %(n)s letters and digits.") % {"n": CODE_LENGTH})
-        return code
 
 
 class CheckInForm(forms.Form):

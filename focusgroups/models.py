@@ -45,6 +45,8 @@ class FocusSessionQuerySet(SchoolOwnedQuerySet):
 
 
 class FocusSession(live.LiveSession):
+    phone_namespace = "focus_phone"
+
     round = models.ForeignKey(
         Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="focus_sessions"
     )

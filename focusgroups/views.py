@@ -1,19 +1,18 @@
 """Focus group views: stage three of the cycle (questionnaire → interviews → focus group).
 
 The facilitator (a leader or facilitator of the school) prepares a session for a closed
-round and runs it on the beamer (``presenter``). Phones join without logging in, by the QR
-code's token or the short code, and from then on carry only the session's id and a random
-phone id in their own Django session.
+round and runs it on the beamer (``presenter``). Phones join without logging in at the one
+join address of every live session (``schools.live``: by the QR code's token or the short
+code), and from then on carry only the session's id and a random phone id in their own Django
+session.
 
-Live updates are plain polling: every 2 seconds the presenter and each phone ask for their
-part of the page with ``If-None-Match`` set to the ``FocusSession.version`` they have; when
-nothing changed the answer is a 304 without rendering (a fixed, small number of queries), so
-40 phones on plain WSGI cost little. Every change bumps ``version``.
+What the beamer and the phones share with a practice session (joining, the page shells,
+polling by version with 304s, the page of a session that ended) is ``schools.live``; what a
+focus group shows (check-in, reactions, dots, agreements) is here.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
-from focusgroups.forms import AgreementForm, CheckInForm, JoinForm, PrepareForm, ReactionForm
+from focusgroups.forms import AgreementForm, CheckInForm, PrepareForm, ReactionForm
 from focusgroups.models import (
     Agreement,
     CheckIn,
@@ -53,8 +52,6 @@ from surveys.report import build as build_report
 TOP_REACTIONS = 5
 
 
-SESSION_KEY = "focus_session"
-PHONE_KEY = "focus_phone"
 CHECKED_IN_KEY = "focus_checked_in"
 
 
@@ -118,7 +115,6 @@ def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
         "session": session,
         "phases": phases,
         "phase": phase,
-        "etag": live.version_tag(session.version),
         "active": session.is_active(now),
     }
     if phase is None:
@@ -196,59 +192,29 @@ def _session(school: School, pk: int) -> FocusSession:
 def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     """The beamer screen: full screen, large type; everything lives on the server, so a
     reload shows the same phase, reactions and timer."""
-    now = timezone.now()
     session = _session(school, pk)
-    join_url = request.build_absolute_uri(reverse("join:token", args=[session.token]))
-    context = presenter_context(session, now)
-    context.update(
-        school=school,
-        join_url=request.build_absolute_uri(reverse("join:start")),
-        qr=live.qr_svg(join_url) if context["active"] else "",
-    )
-    return no_store(render(request, "surveys/focus/presenter.html", context))
-
-
-def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
-    return live.school_session_tag(FocusSession.objects.all(), school, pk)
-
-
-def _live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
-    return live.render_live(
+    return live.presenter_page(
         request,
-        "surveys/focus/_presenter_live.html",
-        {"school": school, **presenter_context(session, timezone.now())},
-        session.version,
+        session,
+        school=school,
+        namespace="focus",
+        title=session.title,
+        fragment="surveys/focus/_presenter_live.html",
+        context={
+            "summary_url": reverse("focus:summary", args=[school.slug, session.pk]),
+            **presenter_context(session, timezone.now()),
+        },
     )
 
 
-@school_view(lead=True)
-@require_GET
-@etag(_presenter_etag)
-def presenter_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    """The polled part of the beamer screen; 304 while ``version`` is unchanged."""
-    return _live(request, school, _session(school, pk))
-
-
-def _after_change(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
-    session.bump()
-    session.refresh_from_db()
-    if getattr(request, "htmx", False):
-        return _live(request, school, session)
-    return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
-
-
-@school_view(lead=True)
-@require_POST
-def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    session = _session(school, pk)
-    count = session.phases.count()
-    delta = -1 if request.POST.get("direction") == "prev" else 1
-    new = max(0, min(count - 1, session.current + delta))
-    if new != session.current:
-        FocusSession.objects.filter(pk=session.pk).update(
-            current=new, phase_started_at=timezone.now(), elapsed_before=0, paused=False
-        )
-    return _after_change(request, school, session)
+_beamer = live.Beamer(
+    sessions=FocusSession.objects.select_related("round"),
+    fragment="surveys/focus/_presenter_live.html",
+    page="focus:presenter",
+    context=presenter_context,
+    last_step=lambda session: session.phases.count() - 1,
+)
+presenter_live, step, timer = _beamer.views()
 
 
 def _reveal_checkin(session: FocusSession) -> bool:
@@ -277,22 +243,7 @@ def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         FocusSession.objects.filter(pk=session.pk).update(checkin_revealed=False)
     else:
         _reveal_checkin(session)
-    return _after_change(request, school, session)
-
-
-@school_view(lead=True)
-@require_POST
-def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    """Start or pause the phase's timer."""
-    now = timezone.now()
-    session = _session(school, pk)
-    if session.paused:
-        FocusSession.objects.filter(pk=session.pk).update(phase_started_at=now, paused=False)
-    else:
-        FocusSession.objects.filter(pk=session.pk).update(
-            elapsed_before=session.elapsed(now), paused=True
-        )
-    return _after_change(request, school, session)
+    return _beamer.after_change(request, school, session)
 
 
 def _moderation_live(request: HttpRequest, school: School, session: FocusSession) -> HttpResponse:
@@ -325,7 +276,7 @@ def moderation(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 
 @school_view(lead=True)
 @require_GET
-@etag(_presenter_etag)
+@etag(live.presenter_tag(_beamer.sessions))
 def moderation_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     return _moderation_live(request, school, _session(school, pk))
 
@@ -342,12 +293,13 @@ def moderate(request: AuthedRequest, school: School, pk: int, reaction: str) -> 
     if status in (Reaction.Status.SHOWN, Reaction.Status.HIDDEN, Reaction.Status.PENDING):
         Reaction.objects.filter(pk=item.pk).update(status=status)
     if request.POST.get("screen") == "moderation":
-        session.bump()
-        session.refresh_from_db()
-        if getattr(request, "htmx", False):
-            return _moderation_live(request, school, session)
-        return redirect("focus:moderation", school_slug=school.slug, pk=session.pk)
-    return _after_change(request, school, session)
+        return live.changed(
+            request,
+            session,
+            fragment=lambda: _moderation_live(request, school, session),
+            page=reverse("focus:moderation", args=[school.slug, session.pk]),
+        )
+    return _beamer.after_change(request, school, session)
 
 
 @school_view(lead=True)
@@ -360,7 +312,7 @@ def group(request: AuthedRequest, school: School, pk: int, reaction: str) -> Htt
     )
     label = " ".join(stored_text(request.POST.get("group", "")).split())[:60]
     Reaction.objects.filter(pk=item.pk).update(group=label)
-    return _after_change(request, school, session)
+    return _beamer.after_change(request, school, session)
 
 
 @school_view(lead=True)
@@ -371,7 +323,7 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
     if form.is_valid():
         form.instance.session = session
         form.save()
-        return _after_change(request, school, session)
+        return _beamer.after_change(request, school, session)
     context = presenter_context(session, timezone.now())
     context.update(school=school, agreement_form=form)
     if getattr(request, "htmx", False):
@@ -386,10 +338,7 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
 @require_POST
 def close(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     session = _session(school, pk)
-    FocusSession.objects.filter(pk=session.pk, closed_at__isnull=True).update(
-        closed_at=timezone.now()
-    )
-    session.bump()
+    session.close(timezone.now())
     return redirect("focus:summary", school_slug=school.slug, pk=session.pk)
 
 
@@ -425,45 +374,8 @@ def summary(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ the phones (no login)
 
 
-def _enter(request: HttpRequest, session: FocusSession) -> HttpResponse:
-    if request.session.get(SESSION_KEY) != session.pk:
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = session.pk
-        request.session.pop(CHECKED_IN_KEY, None)
-    if PHONE_KEY not in request.session:
-        request.session[PHONE_KEY] = secrets.token_urlsafe(16)
-    return redirect("join:phone")
-
-
-def _phone_session(request: HttpRequest) -> FocusSession | None:
-    pk = request.session.get(SESSION_KEY)
-    if pk is None:
-        return None
-    return FocusSession.objects.active(timezone.now()).filter(pk=pk).first()
-
-
-@require_GET
-def join_token(request: HttpRequest, token: str) -> HttpResponse:
-    return live.join_by_token(
-        request,
-        token,
-        sessions=FocusSession.objects.all(),
-        form_class=JoinForm,
-        template="surveys/focus/join.html",
-        enter=_enter,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
-    return live.join_by_code(
-        request,
-        kind="focus",
-        sessions=FocusSession.objects.all(),
-        form_class=JoinForm,
-        template="surveys/focus/join.html",
-        enter=_enter,
-    )
+# The running focus session the phone joined (schools.live.phone_view).
+phone_session = live.phone_view(FocusSession.objects.all())
 
 
 def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]:
@@ -471,26 +383,23 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
     context: dict[str, Any] = {
         "session": session,
         "phase": phase,
-        "etag": live.version_tag(session.version),
         "checked_in": request.session.get(CHECKED_IN_KEY) == session.pk,
         "checkin_frozen": session.checkin_frozen,
         "checkin_form": CheckInForm(),
         "reaction_form": ReactionForm(),
     }
     if phase is not None and phase.kind == FocusPhase.Kind.THEME:
-        mine = voter_hash(request.session.get(PHONE_KEY, ""))
+        mine = voter_hash(request.session.get(live.PHONE_KEY, ""))
+        # By text: a GROUP BY query drops Meta.ordering, and the table's own order is the
+        # order of arrival.
         context["shown"] = list(
-            phase.reactions.filter(status=Reaction.Status.SHOWN).annotate(
-                voted=Count("votes", filter=Q(votes__voter=mine))
-            )
+            phase.reactions.filter(status=Reaction.Status.SHOWN)
+            .annotate(voted=Count("votes", filter=Q(votes__voter=mine)))
+            .order_by("text")
         )
     if phase is not None and phase.kind == FocusPhase.Kind.AGREEMENTS:
         context["agreements"] = list(session.agreements.all())
     return context
-
-
-def _gone(request: HttpRequest) -> HttpResponse:
-    return live.session_ended(request, SESSION_KEY, "join:start")
 
 
 def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
@@ -503,40 +412,37 @@ def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> Ht
 
 
 @require_GET
-def phone(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
-    return no_store(render(request, "surveys/focus/phone.html", phone_context(request, session)))
-
-
-def _phone_etag(request: HttpRequest) -> str | None:
-    return live.held_session_tag(request, SESSION_KEY, FocusSession.objects.all())
+@phone_session
+def phone(request: HttpRequest, session: FocusSession) -> HttpResponse:
+    return live.phone_page(
+        request,
+        session,
+        title=session.title,
+        fragment="surveys/focus/_phone_live.html",
+        context=phone_context(request, session),
+    )
 
 
 @require_GET
-@etag(_phone_etag)
-def phone_live(request: HttpRequest) -> HttpResponse:
+@etag(live.phone_tag(FocusSession.objects.all()))
+@phone_session
+def phone_live(request: HttpRequest, session: FocusSession) -> HttpResponse:
     """The phone's polled part; 304 while nothing changed. A phone that lost its connection
     simply polls again and catches up."""
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
     return _phone_live(request, session)
 
 
 def _phone_after(
-    request: HttpRequest, session: FocusSession, *, changed: bool = True, **extra: Any
+    request: HttpRequest, session: FocusSession, *, changed: bool = True, notice: str = ""
 ) -> HttpResponse:
-    if changed:
-        session.bump()
-    session.refresh_from_db()
-    if getattr(request, "htmx", False):
-        return _phone_live(request, session, **extra)
-    for text in extra.values():
-        if isinstance(text, str):
-            messages.info(request, text)
-    return redirect("join:phone")
+    return live.changed(
+        request,
+        session,
+        fragment=lambda: _phone_live(request, session, notice=notice),
+        page=reverse("focus_phone:phone"),
+        bump=changed,
+        notice=notice,
+    )
 
 
 # A check-in that arrives after the reveal is not counted at all, not even at a later reveal.
@@ -551,10 +457,8 @@ LATE_CHECKIN = gettext_lazy(
 
 
 @require_POST
-def phone_checkin(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
+@phone_session
+def phone_checkin(request: HttpRequest, session: FocusSession) -> HttpResponse:
     form = CheckInForm(request.POST)
     _all, phase = _phases(session)
     if phase is None or phase.kind != FocusPhase.Kind.CHECKIN:
@@ -581,10 +485,8 @@ def phone_checkin(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def phone_reaction(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
+@phone_session
+def phone_reaction(request: HttpRequest, session: FocusSession) -> HttpResponse:
     form = ReactionForm(request.POST)
     _all, phase = _phases(session)
     if phase is None or phase.kind != FocusPhase.Kind.THEME:
@@ -598,17 +500,15 @@ def phone_reaction(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def phone_vote(request: HttpRequest, pk: str) -> HttpResponse:
+@phone_session
+def phone_vote(request: HttpRequest, session: FocusSession, pk: str) -> HttpResponse:
     """One dot per reaction per phone; a second tap takes the dot back."""
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
     reaction = Reaction.objects.filter(
         pk=pk, phase__session=session, status=Reaction.Status.SHOWN
     ).first()
     if reaction is None:
         raise Http404
-    phone_id = request.session.get(PHONE_KEY)
+    phone_id = request.session.get(live.PHONE_KEY)
     if not phone_id:
         raise Http404
     voter = voter_hash(phone_id)

@@ -207,6 +207,8 @@ class PracticeSession(live.LiveSession):
     """The format an activity uses and the state of running it. ``current`` runs from 0 to
     the number of steps; one past the last step is the reflection."""
 
+    phone_namespace = "practice_phone"
+
     activity = models.OneToOneField(
         Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="practice"
     )

@@ -2,11 +2,10 @@
 phones that join without an account and answer a step's question, and after the last step
 the two reflection questions.
 
-The same pattern as the focus group (``surveys/focus.py``): the presenter and the phones poll
-every 2 seconds with ``If-None-Match`` set to the session's ``version``; unchanged state
-answers 304 without rendering (``static/js/presenter.js`` does the client side). Phones keep
-only the session's id in their own Django session; what they send carries no person and no
-time.
+A live session as the focus group is one (``schools.live``: the one join address, the page
+shells, polling by version with 304s, the page of a session that ended); what a practice
+session shows (steps, answers, reflections) is here. Phones keep only the session's id in
+their own Django session; what they send carries no person and no time.
 
 A step's answers stay off the beamer (only their number shows) until the presenter reveals
 them all at once, from the session's threshold on; from then on the step takes no answers, as
@@ -21,16 +20,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
-from focusgroups.forms import JoinForm
 from schools import live
-from schools.http import no_store
 from schools.models import School
 from schools.tenancy import AuthedRequest, get_owned_or_404, school_view
 from surveys.anonymity import may_reveal
@@ -38,7 +35,6 @@ from surveys.anonymity import may_reveal
 from .forms import InputForm, ReflectionForm
 from .models import FormatStep, PracticeSession, StepInput
 
-SESSION_KEY = "practice_session"
 REFLECTED_KEY = "practice_reflected"
 
 
@@ -57,7 +53,6 @@ def presenter_context(session: PracticeSession, now: datetime) -> dict[str, Any]
         "steps": steps,
         "step": step,
         "reflecting": reflecting,
-        "etag": live.version_tag(session.version),
         "active": session.is_active(now),
     }
     if step is not None:
@@ -101,73 +96,26 @@ def start(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 @school_view(lead=True)
 @require_GET
 def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    now = timezone.now()
     session = _session(school, pk)
-    context = presenter_context(session, now)
-    join_url = request.build_absolute_uri(reverse("practice_join:token", args=[session.token]))
-    context.update(
-        school=school,
-        join_url=request.build_absolute_uri(reverse("practice_join:start")),
-        qr=live.qr_svg(join_url) if context["active"] else "",
-    )
-    return no_store(render(request, "practice/presenter.html", context))
-
-
-def _presenter_etag(request: HttpRequest, school: School, pk: int) -> str | None:
-    return live.school_session_tag(PracticeSession.objects.all(), school, pk)
-
-
-def _live(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
-    return live.render_live(
+    return live.presenter_page(
         request,
-        "practice/_presenter_live.html",
-        {"school": school, **presenter_context(session, timezone.now())},
-        session.version,
+        session,
+        school=school,
+        namespace="practice",
+        title=f"{session.activity.title} · {session.format.title}",
+        fragment="practice/_presenter_live.html",
+        context=presenter_context(session, timezone.now()),
     )
 
 
-@school_view(lead=True)
-@require_GET
-@etag(_presenter_etag)
-def presenter_live(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    return _live(request, school, _session(school, pk))
-
-
-def _after_change(request: HttpRequest, school: School, session: PracticeSession) -> HttpResponse:
-    session.bump()
-    session.refresh_from_db()
-    if getattr(request, "htmx", False):
-        return _live(request, school, session)
-    return redirect("practice:presenter", school.slug, session.pk)
-
-
-@school_view(lead=True)
-@require_POST
-def step(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    """Next or previous step; one past the last step is the reflection."""
-    session = _session(school, pk)
-    count = session.format.steps.count()
-    delta = -1 if request.POST.get("direction") == "prev" else 1
-    new = max(0, min(count, session.current + delta))
-    if new != session.current:
-        PracticeSession.objects.filter(pk=session.pk).update(
-            current=new, phase_started_at=timezone.now(), elapsed_before=0, paused=False
-        )
-    return _after_change(request, school, session)
-
-
-@school_view(lead=True)
-@require_POST
-def timer(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
-    now = timezone.now()
-    session = _session(school, pk)
-    if session.paused:
-        PracticeSession.objects.filter(pk=session.pk).update(phase_started_at=now, paused=False)
-    else:
-        PracticeSession.objects.filter(pk=session.pk).update(
-            elapsed_before=session.elapsed(now), paused=True
-        )
-    return _after_change(request, school, session)
+_beamer = live.Beamer(
+    sessions=PracticeSession.objects.select_related("format", "activity"),
+    fragment="practice/_presenter_live.html",
+    page="practice:presenter",
+    context=presenter_context,
+    last_step=lambda session: session.format.steps.count(),
+)
+presenter_live, step, timer = _beamer.views()
 
 
 @school_view(lead=True)
@@ -191,7 +139,7 @@ def reveal(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
                 revealed_steps=sorted({*locked.revealed_steps, number})
             ),
         )
-    return _after_change(request, school, session)
+    return _beamer.after_change(request, school, session)
 
 
 @school_view(lead=True)
@@ -201,17 +149,14 @@ def hide(request: AuthedRequest, school: School, pk: int, answer: str) -> HttpRe
     session = _session(school, pk)
     item: StepInput = get_owned_or_404(StepInput.objects.all(), school, pk=answer, session=session)
     StepInput.objects.filter(pk=item.pk).update(hidden=True)
-    return _after_change(request, school, session)
+    return _beamer.after_change(request, school, session)
 
 
 @school_view(lead=True)
 @require_POST
 def close(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     session = _session(school, pk)
-    PracticeSession.objects.filter(pk=session.pk, closed_at__isnull=True).update(
-        closed_at=timezone.now()
-    )
-    session.bump()
+    session.close(timezone.now())
     messages.success(request, _("The session is closed. Thank you!"))
     return redirect("practice:index", school.slug)
 
@@ -219,48 +164,18 @@ def close(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ the phones (no login)
 
 
-def _enter(request: HttpRequest, session: PracticeSession) -> HttpResponse:
-    if request.session.get(SESSION_KEY) != session.pk:
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = session.pk
-        request.session.pop(REFLECTED_KEY, None)
-    return redirect("practice_join:phone")
+# The running practice session the phone joined (schools.live.phone_view).
+phone_session = live.phone_view(PracticeSession.objects.select_related("format"))
 
 
-def _phone_session(request: HttpRequest) -> PracticeSession | None:
-    pk = request.session.get(SESSION_KEY)
-    if pk is None:
-        return None
-    return (
-        PracticeSession.objects.active(timezone.now())
-        .select_related("format")
-        .filter(pk=pk)
-        .first()
-    )
-
-
-@require_GET
-def join_token(request: HttpRequest, token: str) -> HttpResponse:
-    return live.join_by_token(
-        request,
-        token,
-        sessions=PracticeSession.objects.all(),
-        form_class=JoinForm,
-        template="practice/join.html",
-        enter=_enter,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
-    return live.join_by_code(
-        request,
-        kind="practice",
-        sessions=PracticeSession.objects.all(),
-        form_class=JoinForm,
-        template="practice/join.html",
-        enter=_enter,
-    )
+@require_http_methods(["GET", "HEAD", "POST"])
+def old_join(request: HttpRequest, token: str = "") -> HttpResponse:
+    """``/oefenen/`` and ``/oefen/<token>/``, the practice session's own join addresses of
+    before (printed on handouts, or a join page still open on a phone): on to the one join
+    address, keeping the method, so a code typed on an old page still arrives."""
+    if token:
+        return redirect("join:token", token, permanent=True, preserve_request=True)
+    return redirect("join:start", permanent=True, preserve_request=True)
 
 
 def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) -> dict[str, Any]:
@@ -269,7 +184,6 @@ def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) 
         "session": session,
         "step": step,
         "reflecting": reflecting,
-        "etag": live.version_tag(session.version),
         "reflected": request.session.get(REFLECTED_KEY) == session.pk,
         "step_revealed": step is not None and session.is_revealed(step.order),
         "input_form": InputForm(),
@@ -277,10 +191,6 @@ def phone_context(request: HttpRequest, session: PracticeSession, **extra: Any) 
     }
     context.update(extra)
     return context
-
-
-def _gone(request: HttpRequest) -> HttpResponse:
-    return live.session_ended(request, SESSION_KEY, "practice_join:start")
 
 
 def _phone_live(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
@@ -292,49 +202,54 @@ def _phone_live(request: HttpRequest, session: PracticeSession, **extra: Any) ->
     )
 
 
-@require_GET
-def phone(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
-    return no_store(render(request, "practice/phone.html", phone_context(request, session)))
-
-
-def _phone_etag(request: HttpRequest) -> str | None:
-    return live.held_session_tag(request, SESSION_KEY, PracticeSession.objects.all())
+def _phone(request: HttpRequest, session: PracticeSession, **extra: Any) -> HttpResponse:
+    return live.phone_page(
+        request,
+        session,
+        title=session.format.title,
+        fragment="practice/_phone_live.html",
+        context=phone_context(request, session, **extra),
+    )
 
 
 @require_GET
-@etag(_phone_etag)
-def phone_live(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
+@phone_session
+def phone(request: HttpRequest, session: PracticeSession) -> HttpResponse:
+    return _phone(request, session)
+
+
+@require_GET
+@etag(live.phone_tag(PracticeSession.objects.all()))
+@phone_session
+def phone_live(request: HttpRequest, session: PracticeSession) -> HttpResponse:
     return _phone_live(request, session)
 
 
 def _phone_after(
     request: HttpRequest, session: PracticeSession, *, changed: bool = True, **extra: Any
 ) -> HttpResponse:
-    if changed:
-        session.bump()
-    session.refresh_from_db()
-    if getattr(request, "htmx", False):
-        return _phone_live(request, session, **extra)
-    if "reflection_form" in extra or "input_form" in extra or "late_text" in extra:
+    if not getattr(request, "htmx", False) and (
+        "reflection_form" in extra or "input_form" in extra or "late_text" in extra
+    ):
         # A bad or late answer without htmx: show the page again with the text typed (and the
         # notice in it).
-        return no_store(
-            render(request, "practice/phone.html", phone_context(request, session, **extra))
-        )
+        if changed:
+            session.bump()
+        session.refresh_from_db()
+        return _phone(request, session, **extra)
     notice = extra.get("notice")
-    if isinstance(notice, str):
-        messages.info(request, notice)
-    return redirect("practice_join:phone")
+    return live.changed(
+        request,
+        session,
+        fragment=lambda: _phone_live(request, session, **extra),
+        page=reverse("practice_phone:phone"),
+        bump=changed,
+        notice=notice if isinstance(notice, str) else None,
+    )
 
 
 # An answer sent after the step's answers were revealed is not added, now or later, for the
-# reason the focus group's check-in gives (surveys/focus.py): the room would see it appear, and
+# reason the focus group's check-in gives (focusgroups/views.py): the room would see it appear, and
 # keeping it apart until later would let the database tell it from the rest.
 LATE_ANSWER = gettext_lazy(
     "The answers to this question are already on the screen, so yours is not added: everyone "
@@ -343,10 +258,8 @@ LATE_ANSWER = gettext_lazy(
 
 
 @require_POST
-def phone_input(request: HttpRequest) -> HttpResponse:
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
+@phone_session
+def phone_input(request: HttpRequest, session: PracticeSession) -> HttpResponse:
     _all, step, _reflecting = _steps(session)
     if step is None or not step.asks_input():
         return _phone_after(
@@ -375,11 +288,9 @@ def phone_input(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def phone_reflection(request: HttpRequest) -> HttpResponse:
+@phone_session
+def phone_reflection(request: HttpRequest, session: PracticeSession) -> HttpResponse:
     """The two questions after the session, once per phone."""
-    session = _phone_session(request)
-    if session is None:
-        return _gone(request)
     _all, _step, reflecting = _steps(session)
     if not reflecting:
         return _phone_after(request, session, notice=_("The reflection comes after the last step."))

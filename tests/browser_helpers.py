@@ -6,6 +6,8 @@ the production-stack test its own."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
@@ -145,3 +147,22 @@ def kill_renderers(page: Page, pids: set[int]) -> None:
     with page.expect_event("crash"):
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def signed_in(
+    browser: Browser,
+    base_url: str,
+    email: str = LEADER_EMAIL,
+    *,
+    width: int = 1280,
+    height: int = 900,
+) -> Iterator[Page]:
+    """A page of its own browser context (a second device), logged in as ``email``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        log_in(page, base_url, email)
+        yield page
+    finally:
+        context.close()

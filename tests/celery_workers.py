@@ -10,11 +10,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from bench.stack import CELERY_WORKER
 
 from .conftest import database_url
 from .waiting import TIMEOUT, wait_for
@@ -49,12 +50,7 @@ class Workers:
         }
         process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dialoog",
-                "worker",
+                *CELERY_WORKER,
                 "--pool=solo",
                 "--loglevel=INFO",
                 "-Q",

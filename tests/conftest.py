@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connections
 from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from schools import live
 from schools.models import Membership, School, Team, User
 
+from .browser_helpers import CHROMIUM, CHROMIUM_MISSING, launch_chromium
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery"
@@ -154,3 +158,62 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         reasons[reason] = reasons.get(reason, 0) + 1
     for reason, count in sorted(reasons.items()):
         terminalreporter.write_line(f"{count} tests skipped: {reason}", yellow=True)
+
+
+# --- The browser tests' fixtures: a Chromium for the module, an English page, the demo. ------
+
+
+@pytest.fixture(scope="module")
+def _allow_sync_db_access_in_event_loop() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in the test thread; Django then refuses
+    database access there (the flush after each test too) unless told it is safe."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_allow_sync_db_access_in_event_loop: None, django_db_setup: None) -> Iterator[Browser]:
+    need(os.path.exists(CHROMIUM), CHROMIUM_MISSING)
+    # Django keeps its connections in context variables (asgiref's Local). Starting
+    # Playwright's sync API leaves this thread in another context, where `connections`
+    # would hand out fresh connection objects: without the serialized catalogue that
+    # serialized_rollback restores, whenever the test database was set up before (by any
+    # earlier test module). So the test database is set up first, and the very same
+    # connection objects are put back once Playwright runs.
+    before = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        for alias, connection in before.items():
+            connections[alias] = connection
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    # An English browser on purpose: Dutch is the app's default whatever Accept-Language says.
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(10_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def demo(live_server: Any, settings: Any) -> str:
+    """The demo school (leader, 12 teachers) committed, so the live server sees it.
+    Returns the server's base URL."""
+    # seed_demo hashes 16 passwords; the slow default hasher would cost seconds per test.
+    # The live server runs in this process, so it checks logins with the same fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", quiet=True)
+    return str(live_server.url)

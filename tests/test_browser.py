@@ -6,21 +6,15 @@ Run only these with `pytest -m browser`. Screenshots for humans land in test-res
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
-from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_MISSING,
     DASHBOARD_PATH,
     DEMO_PASSWORD,
     LEADER_EMAIL,
@@ -31,12 +25,11 @@ from .browser_helpers import (
     answer_questionnaire,
     answer_step,
     kill_renderers,
-    launch_chromium,
     log_in,
     renderers,
     screenshot,
+    signed_in,
 )
-from .conftest import need
 from .waiting import wait_for
 
 # allauth's login code: letters and digits, by default 8 of them shown as "XXXX-XXXX".
@@ -53,68 +46,18 @@ pytestmark = [
 # --- Fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _allow_sync_db_access_in_event_loop() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in the test thread; Django then refuses
-    database access there (the flush after each test too) unless told it is safe."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_allow_sync_db_access_in_event_loop: None, django_db_setup: None) -> Iterator[Browser]:
-    need(os.path.exists(CHROMIUM), CHROMIUM_MISSING)
-    # Django keeps its connections in context variables (asgiref's Local). Starting
-    # Playwright's sync API leaves this thread in another context, where `connections`
-    # would hand out fresh connection objects: without the serialized catalogue that
-    # serialized_rollback restores, whenever the test database was set up before (by any
-    # earlier test module). So the test database is set up first, and the very same
-    # connection objects are put back once Playwright runs.
-    before = {alias: connections[alias] for alias in connections}
-    with sync_playwright() as playwright:
-        for alias, connection in before.items():
-            connections[alias] = connection
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    # An English browser on purpose: Dutch is the app's default whatever Accept-Language says.
-    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(10_000)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
-
-
-@pytest.fixture
-def demo(live_server: Any, settings: Any) -> str:
-    """The demo school (leader, 12 teachers) committed, so the live server sees it.
-    Returns the server's base URL."""
-    # seed_demo hashes 16 passwords; the slow default hasher would cost seconds per test.
-    # The live server runs in this process, so it checks logins with the same fast hasher.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", quiet=True)
-    return str(live_server.url)
-
-
 # --- Helpers ----------------------------------------------------------------------------------
 
 
 def expect_dashboard(page: Page) -> None:
     expect(page).to_have_url(re.compile(re.escape(DASHBOARD_PATH) + r"$"))
     expect(page.locator("h1")).to_contain_text(SCHOOL_NAME)
+
+
+def expect_theme_names(page: Page, dialogue: str, learning: str) -> None:
+    """The model page names two of the themes so, in the language it is in."""
+    expect(page.get_by_test_id("theme-professionele-dialoog")).to_contain_text(dialogue)
+    expect(page.get_by_test_id("theme-collectief-leren")).to_contain_text(learning)
 
 
 def expect_language(page: Page, code: str) -> None:
@@ -182,18 +125,12 @@ def test_leader_switches_to_english_and_back(page: Page, demo: str) -> None:
     page.get_by_test_id("model-link").click()
     expect(page).to_have_url(re.compile(r"/model/$"))
     expect_language(page, "en")
-    expect(page.get_by_test_id("theme-professionele-dialoog")).to_contain_text(
-        "Professional dialogue"
-    )
-    expect(page.get_by_test_id("theme-collectief-leren")).to_contain_text("Collective learning")
+    expect_theme_names(page, "Professional dialogue", "Collective learning")
 
     page.get_by_test_id("lang-nl").click()
     expect(page).to_have_url(re.compile(r"/model/$"))
     expect_language(page, "nl")
-    expect(page.get_by_test_id("theme-professionele-dialoog")).to_contain_text(
-        "De professionele dialoog"
-    )
-    expect(page.get_by_test_id("theme-collectief-leren")).to_contain_text("Collectief leren")
+    expect_theme_names(page, "De professionele dialoog", "Collectief leren")
 
 
 def test_leader_opens_the_model_and_a_theme_page(page: Page, demo: str) -> None:
@@ -378,10 +315,7 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
     finally:
         phone.close()
 
-    leader = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = leader.new_page()
-        log_in(page, demo)
+    with signed_in(browser, demo) as page:
         expect_dashboard(page)
         page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
         # One answer is below the threshold: the leader learns only that it is fewer.
@@ -390,8 +324,6 @@ def test_teacher_answers_on_a_phone_across_two_visits_and_the_leader_sees_the_ra
         expect(page.locator("main")).not_to_contain_text("Anouk de Vries heeft")
         assert page.locator("main").inner_text().count("Anouk de Vries") == 1
         screenshot(page, "round-leader")
-    finally:
-        leader.close()
 
 
 def test_taps_kept_by_a_phone_that_dies_are_there_on_another_device(
@@ -454,10 +386,7 @@ def test_leader_reads_a_signal_chooses_a_suggestion_and_records_an_interview_the
     colleague = Interview.objects.filter(round=round_).order_by("pk")[0]
     newcomer = "leerkracht6@regenboog.test"
 
-    leader = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = leader.new_page()
-        log_in(page, demo)
+    with signed_in(browser, demo) as page:
         expect_dashboard(page)
         page.goto(f"{demo}/s/de-regenboog/rounds/{round_.pk}/")
         page.get_by_test_id("results-link").click()
@@ -485,17 +414,10 @@ def test_leader_reads_a_signal_chooses_a_suggestion_and_records_an_interview_the
         page.locator("#notes [type=submit]").last.click()
         expect(page.get_by_test_id("note")).to_contain_text("samen lessen voorbereiden")
         screenshot(page, "interview")
-    finally:
-        leader.close()
 
-    teacher = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        page = teacher.new_page()
-        log_in(page, demo, email=newcomer)
+    with signed_in(browser, demo, email=newcomer, width=390, height=844) as page:
         page.goto(f"{demo}/s/de-regenboog/interviews/mine/")
         expect(page.get_by_test_id("my-interview")).to_contain_text("samen lessen voorbereiden")
         # A colleague's interview is not there for this teacher.
         response = page.goto(f"{demo}/s/de-regenboog/interviews/interview/{colleague.pk}/")
         assert response is not None and response.status == 404
-    finally:
-        teacher.close()

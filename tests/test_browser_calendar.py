@@ -13,11 +13,6 @@ from playwright.sync_api import Browser, expect
 from planning.models import Activity, Topic, school_year
 
 from .browser_helpers import TEACHER_EMAIL, log_in, screenshot
-from .test_browser import (  # noqa: F401
-    _allow_sync_db_access_in_event_loop,
-    browser,
-    demo,
-)
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,8 +25,8 @@ TOPIC = "Hoe bespreken we lastige lesobservaties?"
 
 
 def test_suggestion_to_repeating_practice_with_a_teachers_topic_in_the_year_view(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     from surveys.models import Round
 

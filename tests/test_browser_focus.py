@@ -15,11 +15,6 @@ from .browser_helpers import (
     send_reaction,
     step_to,
 )
-from .test_browser import (  # noqa: F401
-    _allow_sync_db_access_in_event_loop,
-    browser,
-    demo,
-)
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,8 +25,8 @@ WAIT = 15_000
 
 
 def test_presenter_and_two_phones_run_a_focus_group(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     from focusgroups.models import CheckIn, FocusSession
     from surveys.models import Round

@@ -11,13 +11,6 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from .browser_helpers import DASHBOARD_PATH, log_in, screenshot
-from .test_browser import (  # noqa: F401
-    _allow_sync_db_access_in_event_loop,
-    browser,
-    context,
-    demo,
-    page,
-)
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,8 +19,8 @@ pytestmark = [
 
 
 def test_leader_follows_an_r2_nudge_plans_a_focus_group_and_the_nudge_resolves(
-    page: Page,  # noqa: F811
-    demo: str,  # noqa: F811
+    page: Page,
+    demo: str,
 ) -> None:
     from focusgroups.models import FocusSession
     from nudges.models import Nudge, Rule

@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from practice.models import PracticeSession
 
 from .browser_helpers import DEMO_PASSWORD, LOGIN_BUTTON, log_in, screenshot
-from .test_browser import (  # noqa: F401
-    _allow_sync_db_access_in_event_loop,
-    browser,
-    demo,
-)
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,7 +33,7 @@ pytestmark = [
 WAIT = 15_000
 
 
-def _context(browser: Browser, demo: str, *, phone: bool = False) -> BrowserContext:  # noqa: F811
+def _context(browser: Browser, demo: str, *, phone: bool = False) -> BrowserContext:
     width, height = (390, 844) if phone else (1920, 1080)
     ctx = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
     ctx.set_default_timeout(WAIT)
@@ -47,7 +42,7 @@ def _context(browser: Browser, demo: str, *, phone: bool = False) -> BrowserCont
     return ctx
 
 
-def _log_in_as(page: Page, demo: str, email: str) -> None:  # noqa: F811
+def _log_in_as(page: Page, demo: str, email: str) -> None:
     page.goto(f"{demo}/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
@@ -87,8 +82,8 @@ def _running_feedback_session(**fields: Any) -> PracticeSession:
 
 
 def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     from planning.models import Activity
     from practice.models import PracticeSession
@@ -145,7 +140,7 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
         pages = []
         for ctx in phones:
             p = ctx.new_page()
-            p.goto(f"{demo}/oefenen/")
+            p.goto(f"{demo}/doe-mee/")
             p.locator("input[name=code]").fill(code.lower())
             p.get_by_test_id("join-form").locator("[type=submit]").click()
             expect(p.get_by_test_id("phone")).to_be_visible()
@@ -216,8 +211,8 @@ def test_leader_runs_giving_and_receiving_feedback_with_phones_and_a_gated_trend
 
 
 def test_space_pressed_the_moment_the_presenter_screen_shows_pauses_the_timer(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     """On a slow network the screen shows before htmx has arrived. The first press of the space
     bar must not be lost (it once was: the key handler came with a deferred script, after
@@ -253,8 +248,8 @@ def test_space_pressed_the_moment_the_presenter_screen_shows_pauses_the_timer(
 
 
 def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     """A poll on its way while the phone sends its reflection may be answered from the state
     before it and arrive after the answer to the reflection. It once put the form back, under
@@ -268,7 +263,7 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
     ctx = _context(browser, demo, phone=True)
     try:
         phone = ctx.new_page()
-        phone.goto(f"{demo}/oefenen/")
+        phone.goto(f"{demo}/doe-mee/")
         phone.locator("input[name=code]").fill(session.code)
         phone.get_by_test_id("join-form").locator("[type=submit]").click()
         form = phone.get_by_test_id("reflection-form")
@@ -284,8 +279,8 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
             headers = {k: v for k, v in route.request.headers.items() if k != "if-none-match"}
             held.append((route, route.fetch(headers=headers)))
 
-        phone.route("**/oefenen/sessie/live/", hold)
-        with phone.expect_request("**/oefenen/sessie/live/"):
+        phone.route("**/doe-mee/oefening/live/", hold)
+        with phone.expect_request("**/doe-mee/oefening/live/"):
             pass
         with phone.expect_response(lambda r: r.request.method == "POST") as sent:
             _reflect(phone, 4, "Eerst samenvatten")
@@ -295,7 +290,7 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
         route.fulfill(response=stale, headers={**stale.headers, "etag": sent.value.headers["etag"]})
         # Two more polls come and go; the thanks stays and the form does not come back.
         for _ in range(2):
-            with phone.expect_response("**/oefenen/sessie/live/"):
+            with phone.expect_response("**/doe-mee/oefening/live/"):
                 pass
         expect(phone.get_by_test_id("reflected")).to_be_visible()
         expect(form).to_have_count(0)
@@ -304,8 +299,8 @@ def test_a_poll_answered_before_a_phones_answer_does_not_put_the_form_back(
 
 
 def test_teacher_prepares_a_conversation_that_only_the_invited_leader_opens(
-    browser: Browser,  # noqa: F811
-    demo: str,  # noqa: F811
+    browser: Browser,
+    demo: str,
 ) -> None:
     from practice.models import Conversation
 

@@ -386,6 +386,15 @@ def test_a_checkin_that_races_the_reveal_waits_and_is_then_refused(
     assert CheckIn.objects.filter(session=session).count() == 5
 
 
+def test_phones_list_the_shown_reactions_by_text_never_by_arrival(session: FocusSession) -> None:
+    phase = go_to(session, "theme")
+    for text in ("Zeker", "Af en toe", "Misschien"):  # in this order of arrival
+        Reaction.objects.create(phase=phase, text=text, status="shown")
+    session.bump()
+    page = phone(session.code).get("/doe-mee/sessie/").content.decode()
+    assert page.index("Af en toe") < page.index("Misschien") < page.index("Zeker")
+
+
 def test_reactions_wait_for_moderation_and_votes_are_one_per_phone(
     client: Client, session: FocusSession, school: School
 ) -> None:

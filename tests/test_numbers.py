@@ -261,12 +261,10 @@ def test_a_join_link_with_a_nul_byte_is_404(client: Client, db: None) -> None:
         assert client.get(url).status_code == 404
 
 
-def test_a_format_longer_than_a_day_is_refused_in_dutch_and_keeps_its_steps(
-    school: School, leader: User, login: Login
-) -> None:
-    steps = "\n".join(f"240 | Stap {n}" for n in range(1, 8))  # 1,680 minutes
-    data = {
-        "title_nl": "Lange werkvorm",
+def format_data(**fields: object) -> dict[str, object]:
+    """What the form for a school's own conversation format posts, with ``fields`` changed."""
+    return {
+        "title_nl": "Werkvorm",
         "purpose_nl": "Doel",
         "kind": "team_meeting",
         "group_min": 3,
@@ -274,8 +272,15 @@ def test_a_format_longer_than_a_day_is_refused_in_dutch_and_keeps_its_steps(
         "roles_nl": "Rol",
         "phrases_nl": "Zin",
         "pitfalls_nl": "Valkuil",
-        "steps": steps,
+        **fields,
     }
+
+
+def test_a_format_longer_than_a_day_is_refused_in_dutch_and_keeps_its_steps(
+    school: School, leader: User, login: Login
+) -> None:
+    steps = "\n".join(f"240 | Stap {n}" for n in range(1, 8))  # 1,680 minutes
+    data = format_data(title_nl="Lange werkvorm", steps=steps)
     response = login(leader).post(f"/s/{school.slug}/practice/formats/new/", data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -288,16 +293,7 @@ def test_step_minutes_that_are_no_plain_number_are_refused_in_dutch(
     school: School, leader: User, login: Login
 ) -> None:
     client = login(leader)
-    data = {
-        "title_nl": "Werkvorm",
-        "purpose_nl": "Doel",
-        "kind": "team_meeting",
-        "group_min": 3,
-        "group_max": 30,
-        "roles_nl": "Rol",
-        "phrases_nl": "Zin",
-        "pitfalls_nl": "Valkuil",
-    }
+    data = format_data()
     for bad in ("٣", "²", "+5", "5.0", "1_0", "0", "241", FORTY_DIGITS):
         data["steps"] = f"{bad} | Opening"
         page = client.post(f"/s/{school.slug}/practice/formats/new/", data).content.decode()

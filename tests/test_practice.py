@@ -318,8 +318,8 @@ def test_practice_counts_by_theme_is_one_aggregate_query(
 def _phone(client_class: type[Client], code: str) -> Client:
     phone = client_class()
     phone.cookies["django_language"] = "en"
-    response = phone.post("/oefenen/", {"code": code.lower()})
-    assert response.status_code == 302 and response["Location"] == "/oefenen/sessie/"
+    response = phone.post("/doe-mee/", {"code": code.lower()})
+    assert response.status_code == 302 and response["Location"] == "/doe-mee/oefening/"
     return phone
 
 
@@ -330,7 +330,7 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     client.force_login(leader)
     base = f"/s/{school.slug}/practice/sessions/{session.pk}"
     phone = Client()
-    assert phone.post("/oefenen/", {"code": session.code}).status_code == 200  # not started
+    assert phone.post("/doe-mee/", {"code": session.code}).status_code == 200  # not started
     client.post(f"{base}/start/")
     session.refresh_from_db()
     assert session.is_active(timezone.now())
@@ -339,12 +339,12 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     assert "Opening" in page.content.decode() and session.code in page.content.decode()
     one, two = _phone(Client, session.code), _phone(Client, session.code)
     # Step 1 takes no answers; step 2 asks a question.
-    one.post("/oefenen/sessie/antwoord/", {"text": "te vroeg"})
+    one.post("/doe-mee/oefening/antwoord/", {"text": "te vroeg"})
     assert not StepInput.objects.exists()
     client.post(f"{base}/step/", {"direction": "next"})
-    assert "What once made feedback good for you?" in one.get("/oefenen/sessie/").content.decode()
-    one.post("/oefenen/sessie/antwoord/", {"text": "Dat het over één moment ging"})
-    bad = two.post("/oefenen/sessie/antwoord/", {"text": ""}, HTTP_HX_REQUEST="true")
+    assert "What once made feedback good for you?" in one.get("/doe-mee/oefening/").content.decode()
+    one.post("/doe-mee/oefening/antwoord/", {"text": "Dat het over één moment ging"})
+    bad = two.post("/doe-mee/oefening/antwoord/", {"text": ""}, HTTP_HX_REQUEST="true")
     assert "This field is required." in bad.content.decode()
     # An answer does not appear the moment it is sent (that would tell whose it is): the
     # beamer counts, and shows them all at once from the threshold on.
@@ -353,9 +353,9 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     assert "1 answer is in." in live and "The answers can be shown once there are 3." in live
     client.post(f"{base}/reveal/")
     assert "Dat het over één moment ging" not in client.get(f"{base}/live/").content.decode()
-    two.post("/oefenen/sessie/antwoord/", {"text": "Op tijd"})
+    two.post("/doe-mee/oefening/antwoord/", {"text": "Op tijd"})
     three = _phone(Client, session.code)
-    three.post("/oefenen/sessie/antwoord/", {"text": "Vragen stellen"})
+    three.post("/doe-mee/oefening/antwoord/", {"text": "Vragen stellen"})
     client.post(f"{base}/reveal/")
     live = client.get(f"{base}/live/").content.decode()
     for text in ("Dat het over één moment ging", "Op tijd", "Vragen stellen"):
@@ -365,11 +365,11 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     assert client.get(f"{base}/live/", HTTP_IF_NONE_MATCH=tag).status_code == 304
     # A late answer is not added, and nothing on the beamer moves; what was typed is shown
     # back to the phone, with the reason.
-    late = one.post("/oefenen/sessie/antwoord/", {"text": "Nog iets"}, HTTP_HX_REQUEST="true")
+    late = one.post("/doe-mee/oefening/antwoord/", {"text": "Nog iets"}, HTTP_HX_REQUEST="true")
     assert "so yours is not added" in late.content.decode()
     assert "Nog iets" in late.content.decode()
     assert 'name="text"' not in late.content.decode()
-    plain = two.post("/oefenen/sessie/antwoord/", {"text": "Nog iets anders"})
+    plain = two.post("/doe-mee/oefening/antwoord/", {"text": "Nog iets anders"})
     assert plain.status_code == 200 and "Nog iets anders" in plain.content.decode()
     assert StepInput.objects.count() == 3
     assert client.get(f"{base}/live/", HTTP_IF_NONE_MATCH=tag).status_code == 304
@@ -382,23 +382,23 @@ def test_the_presenter_runs_the_steps_and_phones_answer_anonymously(
     session.refresh_from_db()
     assert session.paused
     # A reflection before the last step is refused.
-    one.post("/oefenen/sessie/reflectie/", {"helped": 4})
+    one.post("/doe-mee/oefening/reflectie/", {"helped": 4})
     assert not Reflection.objects.exists()
     for _ in range(10):
         client.post(f"{base}/step/", {"direction": "next"})
     session.refresh_from_db()
     assert session.current == session.format.steps.count()
     # Bad input keeps what was typed and says what is missing.
-    bad = one.post("/oefenen/sessie/reflectie/", {"keep": "Samenvatten"})
+    bad = one.post("/doe-mee/oefening/reflectie/", {"keep": "Samenvatten"})
     assert "Choose a number from 1 to 5." in bad.content.decode()
     assert "Samenvatten" in bad.content.decode()
-    one.post("/oefenen/sessie/reflectie/", {"helped": 4, "keep": "Samenvatten"})
-    one.post("/oefenen/sessie/reflectie/", {"helped": 1})  # a second answer from one phone
-    two.post("/oefenen/sessie/reflectie/", {"helped": 5})
+    one.post("/doe-mee/oefening/reflectie/", {"helped": 4, "keep": "Samenvatten"})
+    one.post("/doe-mee/oefening/reflectie/", {"helped": 1})  # a second answer from one phone
+    two.post("/doe-mee/oefening/reflectie/", {"helped": 5})
     assert sorted(Reflection.objects.values_list("helped", flat=True)) == [4, 5]
     assert "2 colleagues have answered" in client.get(f"{base}/live/").content.decode()
     client.post(f"{base}/close/")
-    assert one.get("/oefenen/sessie/")["Location"] == "/oefenen/"
+    assert one.get("/doe-mee/oefening/")["Location"] == "/doe-mee/"
 
 
 def test_the_answers_wait_for_the_reveal_and_then_close_in_dutch(
@@ -412,42 +412,42 @@ def test_the_answers_wait_for_the_reveal_and_then_close_in_dutch(
     phones = []
     for text in ("Eerlijk", "Concreet"):
         phone = Client()
-        assert phone.post("/oefenen/", {"code": session.code}).status_code == 302
-        sent = phone.post("/oefenen/sessie/antwoord/", {"text": text}, follow=True)
+        assert phone.post("/doe-mee/", {"code": session.code}).status_code == 302
+        sent = phone.post("/doe-mee/oefening/antwoord/", {"text": text}, follow=True)
         assert "De antwoorden komen samen op het scherm" in sent.content.decode()
         phones.append(phone)
     live = client.get(f"{base}/live/").content.decode()
     assert "2 antwoorden binnen." in live
     assert "De antwoorden kunnen getoond worden zodra het er 3 zijn." in live
     assert "Eerlijk" not in live
-    phones[0].post("/oefenen/sessie/antwoord/", {"text": "Vriendelijk"})
+    phones[0].post("/doe-mee/oefening/antwoord/", {"text": "Vriendelijk"})
     live = client.get(f"{base}/live/").content.decode()
     assert "Antwoorden tonen" in live and "latere antwoorden komen er niet meer bij" in live
     client.post(f"{base}/reveal/")
     live = client.get(f"{base}/live/").content.decode()
     assert "Eerlijk" in live and "Vriendelijk" in live
-    page = phones[1].get("/oefenen/sessie/").content.decode()
+    page = phones[1].get("/doe-mee/oefening/").content.decode()
     assert "De antwoorden op deze vraag staan al op het scherm." in page
-    late = phones[1].post("/oefenen/sessie/antwoord/", {"text": "Te laat"})
+    late = phones[1].post("/doe-mee/oefening/antwoord/", {"text": "Te laat"})
     assert "dus het jouwe komt er niet meer bij" in late.content.decode()
     assert "Te laat" in late.content.decode()
     assert StepInput.objects.count() == 3
 
 
 def test_a_wrong_code_is_refused_and_throttled(db: None, client: Client) -> None:
-    response = client.post("/oefenen/", {"code": "ACDEFG"})
+    response = client.post("/doe-mee/", {"code": "ACDEFG"})
     assert "No running session has this code" in response.content.decode()
-    assert client.post("/oefenen/", {"code": "AB"}).status_code == 200
+    assert client.post("/doe-mee/", {"code": "AB"}).status_code == 200
     for _ in range(30):
-        client.post("/oefenen/", {"code": "ACDEFG"})
-    assert client.post("/oefenen/", {"code": "ACDEFG"}).status_code == 429
+        client.post("/doe-mee/", {"code": "ACDEFG"})
+    assert client.post("/doe-mee/", {"code": "ACDEFG"}).status_code == 429
 
 
 def test_the_qr_link_joins_and_leaves_the_address_bar(client: Client, school: School) -> None:
     session = _session(school, started_at=timezone.now())
-    response = client.get(f"/oefen/{session.token}/")
-    assert response["Location"] == "/oefenen/sessie/"
-    assert client.get("/oefen/not-a-real-token-at-all/").status_code == 404
+    response = client.get(f"/j/{session.token}/")
+    assert response["Location"] == "/doe-mee/oefening/"
+    assert client.get("/j/not-a-real-token-at-all/").status_code == 404
 
 
 # --- The reflections behind the anonymity rules -----------------------------------------------
