@@ -148,7 +148,7 @@ def presenter_context(session: FocusSession, now: datetime) -> dict[str, Any]:
 def agreements(request: AuthedRequest, school: School) -> HttpResponse:
     """The team's agreements and collective goals, readable by every teacher of the school."""
     rows = Agreement.objects.for_school(school).select_related("session__round__team")
-    return render(request, "surveys/focus/agreements.html", {"school": school, "rows": rows})
+    return render(request, "focusgroups/agreements.html", {"school": school, "rows": rows})
 
 
 @school_view(lead=True)
@@ -159,7 +159,7 @@ def session_list(request: AuthedRequest, school: School) -> HttpResponse:
     rounds = Round.objects.closed(now).for_school(school).select_related("team", "school")
     return render(
         request,
-        "surveys/focus/list.html",
+        "focusgroups/list.html",
         {"school": school, "sessions": sessions, "rounds": rounds, "now": now},
     )
 
@@ -179,7 +179,7 @@ def prepare(request: AuthedRequest, school: School, round_pk: int) -> HttpRespon
         session = form.save(request.user)
         return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
     return render(
-        request, "surveys/focus/prepare.html", {"school": school, "round": round_, "form": form}
+        request, "focusgroups/prepare.html", {"school": school, "round": round_, "form": form}
     )
 
 
@@ -199,7 +199,7 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         school=school,
         namespace="focus",
         title=session.title,
-        fragment="surveys/focus/_presenter_live.html",
+        fragment="focusgroups/_presenter_live.html",
         context={
             "summary_url": reverse("focus:summary", args=[school.slug, session.pk]),
             **presenter_context(session, timezone.now()),
@@ -209,7 +209,7 @@ def presenter(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
 
 _beamer = live.Beamer(
     sessions=FocusSession.objects.select_related("round"),
-    fragment="surveys/focus/_presenter_live.html",
+    fragment="focusgroups/_presenter_live.html",
     page="focus:presenter",
     context=presenter_context,
     last_step=lambda session: session.phases.count() - 1,
@@ -253,7 +253,7 @@ def _moderation_live(request: HttpRequest, school: School, session: FocusSession
         pending = list(phase.reactions.filter(status=Reaction.Status.PENDING))
     return live.render_live(
         request,
-        "surveys/focus/_moderation_live.html",
+        "focusgroups/_moderation_live.html",
         {"school": school, "session": session, "phase": phase, "pending": pending},
         session.version,
     )
@@ -268,7 +268,7 @@ def moderation(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     return no_store(
         render(
             request,
-            "surveys/focus/moderation.html",
+            "focusgroups/moderation.html",
             {"school": school, "session": session, "etag": live.version_tag(session.version)},
         )
     )
@@ -328,7 +328,7 @@ def agreement_add(request: AuthedRequest, school: School, pk: int) -> HttpRespon
     context.update(school=school, agreement_form=form)
     if getattr(request, "htmx", False):
         return live.render_live(
-            request, "surveys/focus/_presenter_live.html", context, session.version
+            request, "focusgroups/_presenter_live.html", context, session.version
         )
     messages.error(request, _("The agreement was not saved; see the form."))
     return redirect("focus:presenter", school_slug=school.slug, pk=session.pk)
@@ -359,7 +359,7 @@ def summary(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
     return no_store(
         render(
             request,
-            "surveys/focus/summary.html",
+            "focusgroups/summary.html",
             {
                 "school": school,
                 "session": session,
@@ -405,7 +405,7 @@ def phone_context(request: HttpRequest, session: FocusSession) -> dict[str, Any]
 def _phone_live(request: HttpRequest, session: FocusSession, **extra: Any) -> HttpResponse:
     return live.render_live(
         request,
-        "surveys/focus/_phone_live.html",
+        "focusgroups/_phone_live.html",
         {**phone_context(request, session), **extra},
         session.version,
     )
@@ -418,7 +418,7 @@ def phone(request: HttpRequest, session: FocusSession) -> HttpResponse:
         request,
         session,
         title=session.title,
-        fragment="surveys/focus/_phone_live.html",
+        fragment="focusgroups/_phone_live.html",
         context=phone_context(request, session),
     )
 

@@ -252,7 +252,7 @@ def interview_list(request: HttpRequest, school: School, round_pk: int) -> HttpR
     return no_store(
         render(
             request,
-            "surveys/interviews/list.html",
+            "interviews/list.html",
             {
                 "school": school,
                 "round": round_,
@@ -294,7 +294,7 @@ def interview_plan(request: AuthedRequest, school: School, round_pk: int) -> Htt
             messages.success(request, _("The interview is planned."))
             return redirect(_detail_url(school, interview))
     return render(
-        request, "surveys/interviews/plan.html", {"school": school, "round": round_, "form": form}
+        request, "interviews/plan.html", {"school": school, "round": round_, "form": form}
     )
 
 
@@ -314,9 +314,9 @@ def note_add(request: HttpRequest, school: School, pk: int) -> HttpResponse:
         form = InterviewNoteForm()
     if _is_htmx(request):
         context = _detail_context(school, interview, is_leader=True, form=form, with_guide=False)
-        return no_store(render(request, "surveys/interviews/detail.html#notes", context))
+        return no_store(render(request, "interviews/detail.html#notes", context))
     context = _detail_context(school, interview, is_leader=True, form=form)
-    return no_store(render(request, "surveys/interviews/detail.html", context))
+    return no_store(render(request, "interviews/detail.html", context))
 
 
 @school_view(lead=True)
@@ -328,7 +328,7 @@ def note_delete(request: HttpRequest, school: School, pk: int, note_pk: int) -> 
     note.delete()
     if _is_htmx(request):
         context = _detail_context(school, interview, is_leader=True, with_guide=False)
-        return no_store(render(request, "surveys/interviews/detail.html#notes", context))
+        return no_store(render(request, "interviews/detail.html#notes", context))
     messages.success(request, _("The note was deleted."))
     return redirect(_detail_url(school, interview) + "#notes")
 
@@ -381,7 +381,7 @@ def interview_themes(request: HttpRequest, school: School, round_pk: int) -> Htt
     return no_store(
         render(
             request,
-            "surveys/interviews/themes.html",
+            "interviews/themes.html",
             {
                 "school": school,
                 "round": round_,
@@ -407,7 +407,7 @@ def interview_detail(request: AuthedRequest, school: School, pk: int) -> HttpRes
     is_leader = _leads(request.user, school)
     context = _detail_context(school, interview, is_leader=is_leader)
     audit(request.user, school, AuditEntry.Action.INTERVIEW, interview.pk)
-    return no_store(render(request, "surveys/interviews/detail.html", context))
+    return no_store(render(request, "interviews/detail.html", context))
 
 
 @school_view(lead=False)
@@ -422,7 +422,5 @@ def interview_mine(request: AuthedRequest, school: School) -> HttpResponse:
         .order_by("-round__opens_at", "scheduled_at")
     )
     return no_store(
-        render(
-            request, "surveys/interviews/mine.html", {"school": school, "interviews": interviews}
-        )
+        render(request, "interviews/mine.html", {"school": school, "interviews": interviews})
     )

@@ -245,7 +245,7 @@ def year(request: AuthedRequest, school: School) -> HttpResponse:
         block.holidays = [h for h in holidays if h.starts_on <= last and h.ends_on >= block.first]
     return render(
         request,
-        "interventions/calendar/year.html",
+        "planning/year.html",
         {
             "school": school,
             "months": months,
@@ -286,7 +286,7 @@ def month(request: AuthedRequest, school: School, year: int, month: int) -> Http
     following = first + timedelta(days=32)
     return render(
         request,
-        "interventions/calendar/month.html",
+        "planning/month.html",
         {
             "school": school,
             "first": first,
@@ -307,7 +307,7 @@ def upcoming(request: AuthedRequest, school: School) -> HttpResponse:
     occurrences = occurrences_with_topics(school, start, end)
     return render(
         request,
-        "interventions/calendar/list.html",
+        "planning/list.html",
         {
             "school": school,
             "occurrences": occurrences,
@@ -350,7 +350,7 @@ def _form_page(request: AuthedRequest, school: School, activity: Activity | None
         holiday = holiday_on(school, timezone.localtime(activity.starts_at).date())
     return render(
         request,
-        "interventions/calendar/form.html",
+        "planning/form.html",
         {"school": school, "form": form, "activity": activity, "holiday": holiday},
     )
 
@@ -503,7 +503,7 @@ def coverage(request: HttpRequest, school: School) -> HttpResponse:
             recommendations[recommendation_id].add(moment, practice)
     return render(
         request,
-        "interventions/calendar/coverage.html",
+        "planning/coverage.html",
         {
             "school": school,
             "first_year": first_year,

@@ -242,7 +242,7 @@ def subscriptions(request: AuthedRequest, school: School) -> HttpResponse:
     return no_store(
         render(
             request,
-            "interventions/calendar/subscriptions.html",
+            "planning/subscriptions.html",
             {
                 "school": school,
                 "is_leader": is_leader,

@@ -415,7 +415,7 @@ def proposal(request: AuthedRequest, school: School) -> HttpResponse:
         status = 200
     return render(
         request,
-        "interventions/calendar/proposal.html",
+        "planning/proposal.html",
         {"school": school, "formset": formset, "first_year": first_year},
         status=status,
     )

@@ -140,7 +140,7 @@ def _page(
     topics = _topic_list(request, school)
     return render(
         request,
-        "interventions/calendar/topics.html",
+        "planning/topics.html",
         {
             "school": school,
             "form": form,
@@ -197,7 +197,7 @@ def topic_vote(request: AuthedRequest, school: School, pk: int) -> HttpResponse:
         row = Topic.objects.with_votes(request.user).select_related("suggested_by").get(pk=pk)
         return render(
             request,
-            "interventions/calendar/topics.html#topic",
+            "planning/topics.html#topic",
             {
                 "school": school,
                 "topic": row,
@@ -268,7 +268,7 @@ def activity_detail(request: AuthedRequest, school: School, pk: int) -> HttpResp
     moments = activity.moments(start, school_year(start)[1] + timedelta(days=365))[:8]
     return render(
         request,
-        "interventions/calendar/activity.html",
+        "planning/activity.html",
         {
             "school": school,
             "activity": activity,

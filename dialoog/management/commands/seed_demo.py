@@ -12,17 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from focusgroups.models import (
-    Agreement,
-    CheckIn,
-    FocusPhase,
-    FocusSession,
-    Reaction,
-    Vote,
-    voter_hash,
-)
-from interventions.models import Theme
-from interviews.models import Interview, InterviewNote
+from focusgroups.demo import seed_focus_group
+from interviews.demo import seed_interviews
 from nudges.demo import seed_nudges
 from planning.calendar import seed_year_plan
 from planning.topics import seed_topics
@@ -75,75 +66,6 @@ OPEN_ANSWERS = [
         "Afspraken over hoe we feedback geven.",
         "Een vast moment om te bespreken hoe het gaat in het team.",
     ],
-]
-
-
-# (note, themes it is coded to, tension, wants help to raise something with a colleague)
-INTERVIEW_NOTES = [
-    (
-        "Voelt zich gehoord in de onderbouw, maar merkt dat lastige onderwerpen in de "
-        "teamvergadering blijven liggen.",
-        (1, 3),
-        True,
-        False,
-    ),
-    (
-        "Wil graag vaker bij collega's in de klas kijken; mist tijd om samen voor te bereiden.",
-        (2,),
-        False,
-        False,
-    ),
-    (
-        "Er speelt iets met een collega over de verdeling van taken; wil dat graag bespreken "
-        "maar weet niet hoe. Vraagt of de schoolleider het gesprek wil leiden.",
-        (3, 4),
-        True,
-        True,
-    ),
-    (
-        "Vindt de sfeer fijn, maar zegt niet altijd wat ze denkt om de rust te bewaren.",
-        (1, 4),
-        True,
-        False,
-    ),
-    (
-        "Heeft behoefte aan duidelijke afspraken over hoe we feedback geven.",
-        (1,),
-        False,
-        False,
-    ),
-]
-
-
-# Reactions per theme phase: (text, shown or held back, dots).
-FOCUS_REACTIONS = [
-    [
-        ("Ja, we praten te weinig over lessen en te veel over roosters.", "shown", 7),
-        ("Onderbouw en bovenbouw werken langs elkaar heen.", "shown", 5),
-        ("Ik mis tijd om bij elkaar te kijken.", "shown", 4),
-        ("Sommige mensen zeggen nooit iets in de vergadering.", "hidden", 0),
-    ],
-    [
-        ("Herkenbaar: we zijn aardig voor elkaar, maar zeggen niet alles.", "shown", 8),
-        ("Ik weet niet goed hoe ik iets lastigs aankaart.", "shown", 6),
-    ],
-]
-FOCUS_AGREEMENTS = [
-    (
-        "agreement",
-        "We zeggen het in de vergadering als we het ergens niet mee eens zijn.",
-        "het hele team",
-    ),
-    (
-        "agreement",
-        "Persoonlijke zaken parkeren we en bespreken we apart met de schoolleider.",
-        "het hele team",
-    ),
-    (
-        "goal",
-        "Elke zes weken bespreken we samen een les die we bij elkaar hebben gezien.",
-        "Marieke Bakker",
-    ),
 ]
 
 
@@ -218,89 +140,13 @@ class Command(BaseCommand):
             return
         for years_ago in (2, 1, 0):
             self._demo_round(school, leader, years_ago)
-        self._demo_interviews(school, leader)
-        self._demo_focus_group(school, leader)
+        seed_interviews(
+            school, leader, [User.objects.get(email=teacher_email(n)) for n in range(1, 6)]
+        )
+        seed_focus_group(school, leader)
 
         seed_year_plan(school, leader)
         seed_topics(school)
-
-    def _demo_focus_group(self, school: School, leader: User) -> None:
-        """A finished focus group on the latest round: check-ins, reactions that were shown
-        or held back, dots, and the agreements and goals the team made."""
-
-        latest = Round.objects.filter(school=school).order_by("-opens_at").first()
-        if latest is None or latest.focus_sessions.exists():
-            return
-        when = timezone.localtime(latest.closes_at + timedelta(days=14)).replace(
-            hour=15, minute=0, second=0, microsecond=0
-        )
-        session = FocusSession.objects.create(
-            round=latest,
-            created_by=leader,
-            title=f"Focusgroep {school.name}",
-            closed_at=when,
-            # The check-in was shown to the room, so it is frozen as it was.
-            checkin_revealed=True,
-            checkin_frozen=True,
-        )
-        FocusSession.objects.filter(pk=session.pk).update(created_at=when)
-        phases = [
-            FocusPhase(session=session, order=1, kind="checkin", minutes=5),
-            FocusPhase(
-                session=session,
-                order=2,
-                kind="theme",
-                minutes=20,
-                theme=Theme.objects.get(number=3),
-                signal_key="tension-3",
-            ),
-            FocusPhase(session=session, order=3, kind="theme", minutes=15, signal_key="warning"),
-            FocusPhase(session=session, order=4, kind="agreements", minutes=20),
-        ]
-        FocusPhase.objects.bulk_create(phases)
-        CheckIn.objects.bulk_create(
-            CheckIn(session=session, emotion=emotion)
-            for emotion in ["hopeful"] * 4 + ["calm"] * 3 + ["unsure"] * 3 + ["worried"] * 2
-        )
-        for phase, texts in ((phases[1], FOCUS_REACTIONS[0]), (phases[2], FOCUS_REACTIONS[1])):
-            for index, (text, status, dots) in enumerate(texts):
-                reaction = Reaction.objects.create(phase=phase, text=text, status=status)
-                Vote.objects.bulk_create(
-                    Vote(reaction=reaction, voter=voter_hash(f"demo-{index}-{n}"))
-                    for n in range(dots)
-                )
-        review = when.date() + timedelta(days=42)
-        Agreement.objects.bulk_create(
-            Agreement(session=session, kind=kind, text=text, owner=owner, review_on=review)
-            for kind, text, owner in FOCUS_AGREEMENTS
-        )
-
-    def _demo_interviews(self, school: School, leader: User) -> None:
-        """Interviews with five teachers after the latest round, with coded notes."""
-
-        latest = Round.objects.filter(school=school).order_by("-opens_at").first()
-        if latest is None or latest.interviews.exists():
-            return
-        themes = {t.number: t for t in Theme.objects.all()}
-        for index, (text, theme_numbers, tension, wants_help) in enumerate(INTERVIEW_NOTES):
-            teacher = User.objects.get(email=teacher_email(index + 1))
-            interview = Interview.objects.create(
-                round=latest,
-                teacher=teacher,
-                scheduled_at=timezone.localtime(
-                    latest.closes_at + timedelta(days=3 + index)
-                ).replace(hour=15, minute=15, second=0, microsecond=0),
-                brings_own_answers=index % 2 == 0,
-                created_by=leader,
-            )
-            note = InterviewNote.objects.create(
-                interview=interview,
-                text=text,
-                tension=tension,
-                wants_help=wants_help,
-                may_quote=index != 2,
-            )
-            note.themes.set([themes[n] for n in theme_numbers])
 
     def _demo_round(self, school: School, leader: User, years_ago: int) -> None:
         template = QuestionnaireTemplate.objects.filter(is_active=True).order_by("pk").first()
