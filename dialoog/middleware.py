@@ -25,6 +25,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from schools.models import Membership
+from schools.sso import MFA_BY_PROVIDER
 
 
 class LanguageMiddleware:
@@ -168,7 +169,8 @@ class RequireTwoFactorMiddleware:
         if user is not None and user.is_authenticated:
             needed = request.session.get(NEEDS_TWO_FACTOR)
             if needed is None or needed:
-                needed = needs_two_factor(user)
+                # A board may trust its sign-in provider's two-factor instead (schools.sso).
+                needed = needs_two_factor(user) and not request.session.get(MFA_BY_PROVIDER)
                 request.session[NEEDS_TWO_FACTOR] = needed
             if needed and not request.path.startswith(TWO_FACTOR_FREE_PREFIXES):
                 messages.warning(
@@ -197,3 +199,5 @@ def remember_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs
         return
     request.session[SEEN_AT] = int(time.time())
     request.session[NEEDS_TWO_FACTOR] = needs_two_factor(user)
+    # Set again by schools.sso after this, for a sign-in whose two-factor the board trusts.
+    request.session.pop(MFA_BY_PROVIDER, None)
