@@ -25,7 +25,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from schools.models import Membership
-from schools.sso import MFA_BY_PROVIDER
+from schools.sso import MFA_BY_PROVIDER, provider_origins
 
 
 class LanguageMiddleware:
@@ -72,6 +72,10 @@ _CSP_PER_RESPONSE = (
 )
 
 
+# allauth's pages: the login page, the provider's confirmation page, the connections page.
+SIGN_IN_PAGES = "/accounts/"
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the policy from the settings built once. django-csp
     builds the header anew for every response (copying its forty directives, and again for
@@ -91,6 +95,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        if request.path.startswith(SIGN_IN_PAGES) and not hasattr(response, "_csp_update"):
+            # The sign-in buttons' forms lead to the board's providers (schools.sso).
+            origins = provider_origins()
+            if origins:
+                response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
         if (
             not self._plain
             or settings.DEBUG

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from allauth.account.signals import user_logged_in
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -91,6 +92,32 @@ def refusal_message(reason: str, provider_name: str) -> str:
         ),
     }
     return messages_by_reason[reason] % {"provider": provider_name}
+
+
+# Where each kind of provider's sign-in page lives, for the login page's form-action policy
+# (an OpenID Connect provider's is its server_url).
+_PROVIDER_ORIGINS = {
+    "microsoft": "https://login.microsoftonline.com",
+    "google": "https://accounts.google.com",
+}
+
+
+def provider_origins() -> list[str]:
+    """The origins the sign-in buttons send a browser to. The login pages' Content Security
+    Policy allows forms to lead there (``form-action``); browsers also check it on the
+    redirect that a button's form gets."""
+    origins = set()
+    for provider, settings in SocialApp.objects.filter(sign_in__isnull=False).values_list(
+        "provider", "settings"
+    ):
+        origin = _PROVIDER_ORIGINS.get(provider)
+        if origin is None:
+            parts = urlsplit(str((settings or {}).get("server_url", "")))
+            if parts.scheme in ("https", "http") and parts.netloc:
+                origin = f"{parts.scheme}://{parts.netloc}"
+        if origin:
+            origins.add(origin)
+    return sorted(origins)
 
 
 def sign_in_provider(app: SocialApp | None) -> SignInProvider | None:

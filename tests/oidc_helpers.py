@@ -35,8 +35,8 @@ CLIENT_ID = "dialoog-test-client"
 PROVIDER_ID = "schoolaccount"
 # The people the provider knows: (username, e-mail, verified).
 PEOPLE = {
-    "teacher": ("juf.anna", "anna@regenboog.test", True),
-    "leader": ("meester.bert", "bert@regenboog.test", True),
+    "teacher": ("juf.anna", "leerkracht1@regenboog.test", True),
+    "leader": ("meester.bert", "leider@regenboog.test", True),
     "outsider": ("onbekend", "onbekend@regenboog.test", True),
     "unverified": ("ongeverifieerd", "ongeverifieerd@regenboog.test", False),
     "other_board": ("ander.bestuur", "kees@kompas.test", True),
