@@ -11,12 +11,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from allauth.socialaccount.models import SocialAccount, SocialApp
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialLogin
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from dialoog.logging import RedactTokensFilter, redact
 from schools.models import Board, BoardDomain, Membership, SignInProvider, User
+from schools.privacy import export_person
+from schools.sso import verified_addresses
 
 from .conftest import database_url, with_two_factor
 from .factories import BoardFactory, MembershipFactory, SchoolFactory, UserFactory
@@ -106,6 +110,10 @@ def test_a_teacher_signs_in_and_lands_on_their_own_page(
     assert response.redirect_chain[-1][0].endswith("/me/")
     account = SocialAccount.objects.get(user=people["teacher"])
     assert account.provider == PROVIDER_ID
+    # The link is the person's data: in their export (AVG art. 15).
+    exported = export_person(people["teacher"])["sign_in_accounts"]
+    assert exported[0]["provider"] == PROVIDER_ID
+    assert people["teacher"].email in str(exported[0]["from_provider"])
     # The second time the connected account is used; nothing new is made.
     client.logout()
     sign_in(client, "teacher")
@@ -358,3 +366,72 @@ def test_the_log_filter_redacts_what_a_sign_in_carries(line: str) -> None:
     cleaned = redact(line)
     assert "abc123DEF" not in cleaned
     assert "XyZ987" not in cleaned
+
+
+# --- The login page, the rules without a provider ---------------------------------------------
+
+
+def test_the_login_page_offers_the_boards_providers_by_name_and_logo(
+    client: Client, app: SocialApp, board: Board
+) -> None:
+    page = client.get("/accounts/login/").content.decode()
+    assert "Inloggen met Schoolaccount" in page
+    assert "/static/img/sign-in/openid.svg" in page
+    assert f'action="{LOGIN}?process=login"' in page
+    # A board's own address shows only its providers.
+    assert (
+        "Inloggen met Schoolaccount"
+        in client.get(f"/accounts/login/?bestuur={board.slug}").content.decode()
+    )
+    other = BoardFactory.create()
+    assert (
+        "Schoolaccount" not in client.get(f"/accounts/login/?bestuur={other.slug}").content.decode()
+    )
+    # The buttons' forms may lead to the provider; other pages keep form-action 'self'.
+    assert "http://127.0.0.1" in client.get("/accounts/login/")["Content-Security-Policy"]
+
+
+def test_without_a_provider_the_login_page_has_no_buttons(client: Client, db: None) -> None:
+    page = client.get("/accounts/login/").content.decode()
+    assert "sign-in-providers" not in page
+    assert client.get("/accounts/microsoft/login/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [(" @School.NL ", "school.nl"), ("obs-de-linde.nl", "obs-de-linde.nl")],
+)
+def test_a_domain_is_kept_as_an_address_has_it(board: Board, typed: str, kept: str) -> None:
+    domain = BoardDomain(board=board, domain=typed)
+    domain.full_clean()
+    assert domain.domain == kept
+
+
+@pytest.mark.parametrize("typed", ["", "school", "https://school.nl", "a@school.nl", "sch ool.nl"])
+def test_a_domain_that_is_no_domain_is_refused(board: Board, typed: str) -> None:
+    with pytest.raises(ValidationError):
+        BoardDomain(board=board, domain=typed).full_clean()
+
+
+def test_a_domain_belongs_to_one_board_only(board: Board) -> None:
+    with pytest.raises(ValidationError):
+        BoardDomain(board=BoardFactory.create(), domain="regenboog.test").full_clean()
+
+
+def microsoft_login(email: str, tenant: str) -> tuple[SocialLogin, SocialApp]:
+    app = SocialApp(provider="microsoft", name="Microsoft 365", settings={"tenant": tenant})
+    login = SocialLogin(
+        user=User(email=email),
+        account=SocialAccount(provider="microsoft", uid="1"),
+        email_addresses=[EmailAddress(email=email, verified=False, primary=True)],
+    )
+    return login, app
+
+
+def test_microsoft_vouches_for_an_address_only_in_the_schools_own_tenant() -> None:
+    login, app = microsoft_login("Juf@Regenboog.test", "common")
+    assert verified_addresses(login, app) == []
+    login, app = microsoft_login("Juf@Regenboog.test", "organizations")
+    assert verified_addresses(login, app) == []
+    login, app = microsoft_login("Juf@Regenboog.test", "3f2c1b9e-0000-4000-8000-000000000001")
+    assert verified_addresses(login, app) == ["juf@regenboog.test"]

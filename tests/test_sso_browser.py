@@ -19,7 +19,13 @@ from playwright.sync_api import Page, Route, expect
 
 from schools.models import Board, BoardDomain, SignInProvider, User
 
-from .browser_helpers import DASHBOARD_PATH, DEMO_PASSWORD, SCHOOL_NAME, TEACHER_PATH, screenshot
+from .browser_helpers import (
+    DASHBOARD_PATH,
+    DEMO_PASSWORD,
+    SCHOOL_NAME,
+    SCREENSHOTS,
+    TEACHER_PATH,
+)
 from .conftest import database_url
 from .oidc_helpers import CLIENT_ID, PASSWORD, PEOPLE, PROVIDER_ID, IdentityProvider, link_provider
 from .test_browser import (  # noqa: F401  (the browser fixtures, shared)
@@ -65,6 +71,12 @@ def set_up(demo: str, idp: IdentityProvider) -> str:
     BoardDomain.objects.create(board=board, domain="regenboog.test")
     link_provider(idp.server_url, idp.client_secret, board)
     return demo
+
+
+def screenshot(page: Page, name: str, selector: str = "main") -> None:
+    """Only the part that matters, so the copies in docs/img stay small."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator(selector).first.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def through_the_provider(page: Page, base_url: str, username: str) -> None:
@@ -168,7 +180,7 @@ def test_the_back_office_sets_up_a_boards_provider(
     page.locator("input[name=client_id]").fill(CLIENT_ID)
     page.locator("input[name=secret]").fill(idp.client_secret)
     page.locator("textarea[name=settings]").fill(f'{{"server_url": "{idp.server_url}"}}')
-    screenshot(page, "sso-admin-app")
+    screenshot(page, "sso-admin-app", "#content")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist")).to_be_visible()
     expect(page.locator("input[name=secret]")).to_have_value("")
@@ -193,7 +205,7 @@ def test_the_back_office_sets_up_a_boards_provider(
     page.locator("input[name=domains-0-domain]").fill(" @Regenboog.TEST ")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist")).to_be_visible()
-    screenshot(page, "sso-admin-board")
+    screenshot(page, "sso-admin-board", "#content")
     assert list(board.domains.values_list("domain", flat=True)) == ["regenboog.test"]
     assert SignInProvider.objects.get().board == board
 
