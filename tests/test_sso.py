@@ -1,7 +1,7 @@
 """Signing in with the school's own account (schools/sso.py), against a real OpenID Connect
 provider on loopback (tests/oidc_provider): the redirect, the provider's login and consent,
 the callback. Here through Django's test client on our side and plain HTTP on the provider's;
-test_sso_browser.py walks the same in Chromium."""
+test_browser_sso.py walks the same in Chromium."""
 
 from __future__ import annotations
 
@@ -255,6 +255,8 @@ def test_a_signed_in_person_connects_their_provider_account(
     """Anna's provider account is connected to the account she is signed in to, even if
     the provider's address were another: she confirms the link herself."""
     client.force_login(people["teacher"])
+    assert 'data-testid="link-school-account"' in client.get("/profile/").content.decode()
+    assert client.get("/accounts/3rdparty/").status_code == 200
     sign_in(client, "teacher", process="connect")
     assert SocialAccount.objects.get().user == people["teacher"]
 
@@ -337,6 +339,9 @@ def test_no_code_state_or_token_reaches_the_logs(
     logging.getLogger("django.server").info('"GET %s HTTP/1.1" 302 0', callback)
     client.get(callback)
     sign_in(client, "outsider")
+    # A replayed callback (its state is used up) and one with a state nobody started.
+    client.get(callback)
+    client.get(f"{CALLBACK}?code={code}&state=not-{state}")
     lines = []
     for record in caplog.records:
         RedactTokensFilter().filter(record)
