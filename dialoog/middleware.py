@@ -25,6 +25,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from schools.models import Membership
+from schools.sso import MFA_BY_PROVIDER, provider_origins
 
 
 class LanguageMiddleware:
@@ -71,6 +72,10 @@ _CSP_PER_RESPONSE = (
 )
 
 
+# allauth's pages: the login page, the provider's confirmation page, the connections page.
+SIGN_IN_PAGES = "/accounts/"
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the policy from the settings built once. django-csp
     builds the header anew for every response (copying its forty directives, and again for
@@ -90,6 +95,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        if request.path.startswith(SIGN_IN_PAGES) and not hasattr(response, "_csp_update"):
+            # The sign-in buttons' forms lead to the board's providers (schools.sso).
+            origins = provider_origins()
+            if origins:
+                response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
         if (
             not self._plain
             or settings.DEBUG
@@ -168,7 +178,8 @@ class RequireTwoFactorMiddleware:
         if user is not None and user.is_authenticated:
             needed = request.session.get(NEEDS_TWO_FACTOR)
             if needed is None or needed:
-                needed = needs_two_factor(user)
+                # A board may trust its sign-in provider's two-factor instead (schools.sso).
+                needed = needs_two_factor(user) and not request.session.get(MFA_BY_PROVIDER)
                 request.session[NEEDS_TWO_FACTOR] = needed
             if needed and not request.path.startswith(TWO_FACTOR_FREE_PREFIXES):
                 messages.warning(
@@ -197,3 +208,5 @@ def remember_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs
         return
     request.session[SEEN_AT] = int(time.time())
     request.session[NEEDS_TWO_FACTOR] = needs_two_factor(user)
+    # Set again by schools.sso after this, for a sign-in whose two-factor the board trusts.
+    request.session.pop(MFA_BY_PROVIDER, None)

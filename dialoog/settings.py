@@ -109,6 +109,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on with the school's own account (docs/sso.md); the apps (client id and
+    # secret) are rows in the database, linked to a board in schools.SignInProvider.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.google",
     "django_htmx",
     "template_partials",
     "crispy_forms",
@@ -230,6 +236,22 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[dialoog] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "dialoog"
+
+# Single sign-on (docs/sso.md): a provider only ever signs in an account the school made
+# (schools.sso.SocialAccountAdapter decides); allauth's own matching by e-mail stays off, as
+# it would wipe the person's password. Tokens are not kept: the sign-in needs them once.
+SOCIALACCOUNT_ADAPTER = "schools.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True},
+    "google": {"SCOPE": ["openid", "email", "profile"], "OAUTH_PKCE_ENABLED": True},
+    "microsoft": {"SCOPE": ["User.Read"], "OAUTH_PKCE_ENABLED": True},
+}
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

@@ -30,6 +30,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
+    def get_login_stages(self) -> list[str]:
+        # The two-factor step knows when a board trusts a sign-in provider's own (schools.sso).
+        return [
+            "schools.sso.AuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
 
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from allauth.socialaccount import admin as socialaccount_admin
+from allauth.socialaccount.models import SocialApp
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
@@ -14,7 +17,16 @@ from django.utils.translation import ngettext
 
 from schools.backoffice import PrivateAdmin
 from schools.http import no_store
-from schools.models import AuditEntry, Board, Membership, School, Team, User
+from schools.models import (
+    AuditEntry,
+    Board,
+    BoardDomain,
+    Membership,
+    School,
+    SignInProvider,
+    Team,
+    User,
+)
 from schools.privacy import export_person
 from schools.signals import started_leading
 
@@ -94,10 +106,64 @@ class TeamInline(admin.TabularInline[Team, School]):
     extra = 0
 
 
+class BoardDomainInline(admin.TabularInline[BoardDomain, Board]):
+    model = BoardDomain
+    extra = 0
+
+
+class SignInProviderInline(admin.TabularInline[SignInProvider, Board]):
+    model = SignInProvider
+    extra = 0
+
+
 @admin.register(Board)
 class BoardAdmin(PrivateAdmin[Board]):
     list_display = ["name", "slug"]
     search_fields = ["name"]
+    # Single sign-on (docs/sso.md): the board's e-mail domains and its providers.
+    inlines = [BoardDomainInline, SignInProviderInline]
+
+
+@admin.register(SignInProvider)
+class SignInProviderAdmin(PrivateAdmin[SignInProvider]):
+    list_display = ["app", "board", "trusts_provider_mfa"]
+    list_filter = ["trusts_provider_mfa"]
+    search_fields = ["app__name", "board__name"]
+    list_select_related = ["app", "board"]
+
+
+@admin.register(BoardDomain)
+class BoardDomainAdmin(PrivateAdmin[BoardDomain]):
+    list_display = ["domain", "board"]
+    search_fields = ["domain", "board__name"]
+    list_select_related = ["board"]
+
+
+class SocialAppForm(socialaccount_admin.SocialAppForm):
+    """allauth's form for a provider's client id and secret, with the secret written but
+    never shown again: left empty, the stored one stays."""
+
+    secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the secret that is stored."),
+    )
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data.get("secret") or ""
+        return secret or (self.instance.secret if self.instance.pk else "")
+
+
+# allauth registers its own, which shows the secret in plain text on every visit.
+admin.site.unregister(SocialApp)
+
+
+@admin.register(SocialApp)
+class SocialAppAdmin(PrivateAdmin[SocialApp], socialaccount_admin.SocialAppAdmin):
+    form = SocialAppForm
+    list_display = ["name", "provider", "provider_id", "client_id"]
+    search_fields = ["name", "provider_id", "client_id"]
 
 
 @admin.register(School)

@@ -12,6 +12,7 @@ class SchoolsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from . import sso  # noqa: F401  (connects its receiver to allauth's login signal)
         from .http import NumberConverter
 
         # Before any URL pattern is read: every number in a path is ``<number:…>``.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -407,3 +408,82 @@ class AuditEntry(models.Model):
 
 def audit(actor: User, school: School, action: str, object_id: int | None = None) -> None:
     AuditEntry.objects.create(actor=actor, school=school, action=action, object_id=object_id)
+
+
+# Single sign-on (docs/sso.md): which providers a board's people sign in with, and which e-mail
+# domains are the board's. The adapter in schools/sso.py applies the rules.
+
+
+class SignInProvider(models.Model):
+    """A way the people of a board sign in with the account their school already gave them
+    (Microsoft 365, Google Workspace, Entree Federatie or another OpenID Connect provider).
+    The client id and secret live in allauth's ``SocialApp`` in the database, never in the
+    repository; this row says whose it is."""
+
+    board = models.ForeignKey(
+        Board,
+        verbose_name=_("board"),
+        on_delete=models.CASCADE,
+        related_name="sign_in_providers",
+    )
+    app = models.OneToOneField(
+        "socialaccount.SocialApp",
+        verbose_name=_("provider (client id and secret)"),
+        on_delete=models.CASCADE,
+        related_name="sign_in",
+    )
+    trusts_provider_mfa = models.BooleanField(
+        _("trust the provider's two-factor authentication"),
+        default=False,
+        help_text=_(
+            "Only when the provider itself asks every board admin for a second factor: they "
+            "then skip dialoog's own two-factor step when they sign in this way."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("sign-in provider")
+        verbose_name_plural = _("sign-in providers")
+        ordering = ["board", "app__name"]
+
+    def __str__(self) -> str:
+        return f"{self.app.name} · {self.board}"
+
+
+domain_validator = RegexValidator(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$",
+    _("Enter a domain such as school.nl, without @ or http."),
+)
+
+
+class DomainField(models.CharField):
+    """A domain as typed (" @School.NL ") kept as the address has it after the @."""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return value.strip().lower().lstrip("@") if isinstance(value, str) else value
+
+
+class BoardDomain(models.Model):
+    """An e-mail domain of a board (the part after the @). A board's providers sign in only
+    addresses at its own domains, and a domain belongs to one board at most."""
+
+    board = models.ForeignKey(
+        Board, verbose_name=_("board"), on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = DomainField(_("e-mail domain"), max_length=253, validators=[domain_validator])
+
+    class Meta:
+        verbose_name = _("e-mail domain")
+        verbose_name_plural = _("e-mail domains")
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain"], name="board_domain_unique"),
+            models.CheckConstraint(
+                condition=Q(domain=models.functions.Lower("domain")),
+                name="board_domain_lower_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from allauth.socialaccount.models import SocialAccount
+
 from schools.models import AuditEntry, Membership, User
 
 Export = Callable[[User], list[dict[str, Any]]]
@@ -45,6 +47,18 @@ def export_person(user: User) -> dict[str, Any]:
                 "team": m.team.name if m.team else None,
             }
             for m in Membership.objects.filter(user=user).select_related("school", "board", "team")
+        ],
+        # Single sign-on (schools/sso.py): the provider accounts linked to this person, with
+        # what the provider said about them.
+        "sign_in_accounts": [
+            {
+                "provider": a.provider,
+                "id_at_provider": a.uid,
+                "linked": when(a.date_joined),
+                "last_login": when(a.last_login),
+                "from_provider": a.extra_data,
+            }
+            for a in SocialAccount.objects.filter(user=user).order_by("pk")
         ],
         **{section: export(user) for section, export in _sections.items()},
         "what_i_opened": [

@@ -7,6 +7,10 @@ not even the order of submission can be read back. While answering, the answers 
 person (``Invitation`` and its ``Draft``) but sealed with a key the database does not hold;
 sending turns the draft into a sealed ``Ballot`` that carries nothing but its round.
 What may be *shown* of the answers is decided in one place: ``surveys.anonymity``.
+
+Why one module of some 800 lines: the anonymity design is read across these tables at once
+(who is invited, what is sealed, what is counted, what is kept after retention), and a
+reviewer checking it should find them side by side, in the order a round lives through them.
 """
 
 from __future__ import annotations

@@ -36,21 +36,17 @@ import ssl
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import dj_database_url
 import psycopg
 import redis
 from cryptography.fernet import Fernet
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
+from .scratch_database import ScratchDatabase
 from .test_compose import service
 from .waiting import wait_for
 
@@ -142,14 +138,8 @@ class Stack:
         self.mail_dir = folder / "mail"
         self.port = free_port()
         self.base_url = f"https://127.0.0.1:{self.port}"
-        main = dj_database_url.parse(os.environ["DATABASE_URL"])
-        self.database = f"{main['NAME']}_prodstack"
-        self._server: dict[str, Any] = {
-            "host": main.get("HOST") or "127.0.0.1",
-            "port": main.get("PORT") or 5432,
-            "user": main.get("USER") or "postgres",
-            "password": main.get("PASSWORD") or None,
-        }
+        self.db = ScratchDatabase(os.environ["DATABASE_URL"], "_prodstack")
+        self.database = self.db.name
         # Redis when the tests have it (its own db); otherwise, as on a fresh machine, the
         # filesystem broker and the file cache, under this run's own queue name.
         self.redis_url = ""
@@ -176,7 +166,6 @@ class Stack:
             if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL", "PYTEST_ARGS"}
             and not k.startswith("PYTEST_")
         }
-        password = f":{self._server['password']}" if self._server["password"] else ""
         return {
             **inherited,
             # The console scripts (gunicorn, celery) of the interpreter running the tests.
@@ -188,12 +177,7 @@ class Stack:
             "BALLOT_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": self.base_url,
-            "DATABASE_URL": (
-                # A socket folder (the embedded server) is the host, percent-encoded.
-                f"postgres://{self._server['user']}{password}@"
-                f"{quote(str(self._server['host']), safe='')}:"
-                f"{self._server['port']}/{self.database}"
-            ),
+            "DATABASE_URL": self.db.url,
             "REDIS_URL": self.redis_url,
             # A queue of this run's own: a worker of another run on the same Redis never
             # takes these tasks.
@@ -207,9 +191,7 @@ class Stack:
 
     def create(self) -> None:
         """The database and the static files, side by side (they share nothing)."""
-        self._drop_database()
-        with self._server_connection() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+        self.db.create()
         self.manage_together(
             ("migrate", "--noinput", "--verbosity", "0"),
             ("collectstatic", "--noinput", "--verbosity", "0"),
@@ -265,23 +247,7 @@ class Stack:
             broker = redis.Redis.from_url(self.redis_url)
             for key in broker.scan_iter(match=f"*{self.env['CELERY_QUEUE']}*"):
                 broker.delete(key)
-        self._drop_database()
-
-    def _drop_database(self) -> None:
-        with self._server_connection() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(self.database)
-                )
-            )
-
-    def _conninfo(self, dbname: str) -> str:
-        return make_conninfo(dbname=dbname, **self._server)
-
-    @contextmanager
-    def _server_connection(self) -> Iterator[psycopg.Connection[Any]]:
-        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
-            yield conn
+        self.db.drop()
 
     # --- Checks ---------------------------------------------------------------------------------
 
@@ -346,7 +312,7 @@ class Stack:
 
     def query(self, statement: str, *params: object) -> list[tuple[Any, ...]]:
         """Read (or nudge) the stack's database directly, for what no page shows."""
-        with psycopg.connect(self._conninfo(self.database), autocommit=True) as conn:
+        with psycopg.connect(self.db.conninfo(), autocommit=True) as conn:
             cursor = conn.execute(statement.encode(), params)
             return cursor.fetchall() if cursor.description else []
 

@@ -377,3 +377,22 @@ def test_reachable_gives_the_same_school_as_led_by_and_for_user(db: None) -> Non
     assert compared == len(people) * 6
     assert School.objects.reachable(admin, elsewhere.slug, lead=True) is None
     assert School.objects.reachable(admin, on_board.slug, lead=True) == on_board
+
+
+def test_the_sign_in_urls_are_walked_and_no_one_disconnects_anothers_provider_account(
+    client: Client, victim_school: dict[str, Any], outsider: User
+) -> None:
+    """Single sign-on (schools/sso.py) adds allauth's provider URLs under accounts/, which the
+    third-party walk above covers; the one that acts on an object, disconnecting a provider
+    account, must not reach someone else's."""
+    from allauth.socialaccount.models import SocialAccount
+
+    names = {name for _pattern, name, _entry in all_patterns()}
+    assert {"socialaccount_connections", "openid_connect_login", "microsoft_login"} <= names
+    account = SocialAccount.objects.create(
+        user=victim_school["teacher"], provider="schoolaccount", uid="victim"
+    )
+    client.force_login(outsider)
+    response = client.post("/accounts/3rdparty/", {"account": account.pk})
+    assert response.status_code < 500
+    assert SocialAccount.objects.filter(pk=account.pk, user=victim_school["teacher"]).exists()
