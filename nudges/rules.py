@@ -27,7 +27,7 @@ from django.utils import timezone
 from focusgroups.models import Agreement, FocusSession
 from interviews.models import InterviewNote
 from planning.models import Activity, SchoolHoliday, school_year
-from schools.models import Membership, School
+from schools.models import Membership, School, User
 from surveys.models import Answer, Invitation, Item, Round
 from surveys.signals import SCALE, ItemStats, tension_signals
 
@@ -466,3 +466,13 @@ def end_reminders_to_answer(
     Nudge.objects.live().filter(
         recipient_id=user_id, rule=Rule.RESPONDENTS, target_id=round_id
     ).delete()
+
+
+def end_nudges_of_leaver(
+    sender: object, *, user: User, school: School, now: datetime, **kwargs: object
+) -> int:
+    """Receiver of ``schools.signals.left_school``: the person's reminders about that school
+    go (the scan would not make them again, as it reads memberships); those about another
+    school where they still work stay. Returns how many were deleted."""
+    _total, per_model = Nudge.objects.live().filter(recipient=user, school=school).delete()
+    return per_model.get(Nudge._meta.label, 0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from schools.models import AuditEntry, Membership, User
+from schools.models import AuditEntry, Departure, Membership, User
 
 Export = Callable[[User], list[dict[str, Any]]]
 _sections: dict[str, Export] = {}
@@ -45,6 +45,14 @@ def export_person(user: User) -> dict[str, Any]:
                 "team": m.team.name if m.team else None,
             }
             for m in Membership.objects.filter(user=user).select_related("school", "board", "team")
+        ],
+        "schools_left": [
+            {
+                "school": d.school.name,
+                "team": d.team.name if d.team else None,
+                "left_on": when(d.left_on),
+            }
+            for d in Departure.objects.filter(user=user).select_related("school", "team")
         ],
         **{section: export(user) for section, export in _sections.items()},
         "what_i_opened": [

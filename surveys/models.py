@@ -558,6 +558,15 @@ class InvitationQuerySet(SchoolOwnedQuerySet):
         ).delete()
         return per_model.get(Invitation._meta.label, 0)
 
+    def withdraw_from_leaver(self, user: User, school: School, now: datetime) -> int:
+        """Delete ``user``'s unanswered invitations (with their drafts) to ``school``'s rounds
+        that have not closed: they left the school. An answer already given stays, counted
+        in its round: it is linked to nobody. Returns how many were deleted."""
+        _total, per_model = self.filter(
+            user=user, done=False, round__closes_at__gt=now, round__school=school
+        ).delete()
+        return per_model.get(Invitation._meta.label, 0)
+
 
 class Invitation(models.Model):
     """A teacher's personal link to one round. Only the hash of the token is stored; ``done``

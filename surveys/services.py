@@ -164,3 +164,11 @@ def withdraw_invitations(sender: object, *, user: User, now: datetime, **kwargs:
     """Receiver of ``schools.signals.started_leading``: a new leader's unanswered invitations
     go (``InvitationQuerySet.withdraw_from_leading``)."""
     return Invitation.objects.withdraw_from_leading(user, now)
+
+
+def withdraw_invitations_of_leaver(
+    sender: object, *, user: User, school: School, now: datetime, **kwargs: object
+) -> int:
+    """Receiver of ``schools.signals.left_school``: a leaver's unanswered invitations to the
+    school's open rounds go (``InvitationQuerySet.withdraw_from_leaver``)."""
+    return Invitation.objects.withdraw_from_leaver(user, school, now)

@@ -393,6 +393,7 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
     assert set(data) == {
         "account",
         "memberships",
+        "schools_left",
         "questionnaire_invitations",
         "interviews_about_me",
         "my_reflections",
