@@ -349,19 +349,23 @@ def respondents(scope: Scope) -> list[Want]:
     round, a second two days before it closes, and never more than ``max_respondent_reminders``
     reminders in all per round, counting the reminders the leader already sent (an
     invitation's ``sent_count`` is the first e-mail plus every reminder)."""
-    rows = Invitation.objects.filter(
-        round__school__in=scope.schools,
-        round__opens_at__lte=scope.now,
-        round__closes_at__gt=scope.now,
-        done=False,
-        user__is_active=True,
-    ).values_list(
-        "round_id",
-        "round__school_id",
-        "user_id",
-        "sent_count",
-        "round__opens_at",
-        "round__closes_at",
+    rows = (
+        Invitation.objects.filter(
+            round__school__in=scope.schools,
+            round__opens_at__lte=scope.now,
+            round__closes_at__gt=scope.now,
+            done=False,
+            user__is_active=True,
+        )
+        .of_members()
+        .values_list(
+            "round_id",
+            "round__school_id",
+            "user_id",
+            "sent_count",
+            "round__opens_at",
+            "round__closes_at",
+        )
     )
     wants = []
     for round_id, school_id, user_id, sent_count, opens_at, closes_at in rows:

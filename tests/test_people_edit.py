@@ -18,14 +18,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from nudges.models import Nudge
-from nudges.rules import Scope
+from nudges.rules import Scope, respondents
 from schools.models import AuditEntry, Departure, Membership, School, Team, User
 from schools.privacy import export_person
-from surveys.models import Invitation
-from surveys.services import submit_answers
+from surveys.anonymity import turnout
+from surveys.models import Draft, Invitation, Round
+from surveys.services import SubmitError, submit_answers
+from surveys.tasks import send_invitation
 
 from .factories import MembershipFactory, SchoolFactory, TeamFactory, UserFactory
-from .survey_helpers import committed, open_round, write_draft
+from .survey_helpers import committed, fresh_token, open_round, write_draft
 
 
 @pytest.fixture
@@ -274,35 +276,82 @@ def test_a_leaver_reaches_the_school_no_more_but_still_works_at_another(
 
 
 def test_a_leaver_is_not_invited_and_their_open_invitations_are_withdrawn(
-    leader_client: Client, school: School, teacher: User, team: Team
+    client: Client, leader_client: Client, school: School, teacher: User, team: Team
 ) -> None:
     colleagues = UserFactory.create_batch(3)
     for colleague in colleagues:
         MembershipFactory.create(user=colleague, school=school, team=team)
     round_ = open_round(school, threshold=3)
+    later = open_round(school, now=timezone.now() + timedelta(days=3), threshold=3)
     answered = Invitation.objects.get(round=round_, user=colleagues[0])
     items = list(round_.version.items.all())
     write_draft(answered, {str(item.pk): 4 for item in items})
     submit_answers(invitation_id=answered.pk, now=timezone.now())
     mine = Invitation.objects.get(round=round_, user=teacher)
-    write_draft(mine, {str(items[0].pk): 2})
+    token = fresh_token(mine)
+    write_draft(mine, {str(item.pk): 2 for item in items})
+    mail.outbox.clear()
 
     leave(leader_client, school, teacher)
     leave(leader_client, school, colleagues[0])
-    # The unanswered invitation goes with its draft; the answered one stays, and so does
-    # its anonymous ballot.
-    assert set(Invitation.objects.filter(round=round_).values_list("user_id", "done")) == {
-        (colleagues[0].pk, True),
-        (colleagues[1].pk, False),
-        (colleagues[2].pk, False),
-    }
+    # The open round keeps every invitation, answered or not (see the next test); the
+    # unanswered one's link and draft are gone, and it is neither sent nor answered.
+    assert Invitation.objects.filter(round=round_).count() == 4
     assert round_.ballots.count() == 1
+    assert not Draft.objects.filter(invitation=mine).exists()
+    assert client.get(f"/i/{token}/").status_code == 404
+    mine.refresh_from_db()
+    assert not send_invitation(mine.pk, mine.sent_count + 1)
+    write_draft(mine, {str(item.pk): 2 for item in items})
+    with pytest.raises(SubmitError):
+        submit_answers(invitation_id=mine.pk, now=timezone.now())
+    with committed():
+        leader_client.post(f"/s/{school.slug}/rounds/{round_.pk}/remind/")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in colleagues[1:])
     assert teacher not in round_.audience_members()
-    later = open_round(school, team=team, threshold=3)
+    # Nor does the nudge scan remind them to answer, at the last call.
+    moment = round_.closes_at - timedelta(days=1)
+    scope = Scope(now=moment, today=moment.date(), schools=School.objects.all())
+    scope.load()
+    reminded = {w.recipient_id for w in respondents(scope)}
+    assert reminded == {colleagues[1].pk, colleagues[2].pk}
+    # A round that has not opened yet invites them no more.
     assert set(Invitation.objects.filter(round=later).values_list("user_id", flat=True)) == {
         colleagues[1].pk,
         colleagues[2].pk,
     }
+
+    # Put back, they can be sent a new link again.
+    leader_client.post(url(school, teacher, "return"))
+    with committed():
+        assert send_invitation(mine.pk, mine.sent_count + 1)
+
+
+def test_what_the_leader_sees_of_a_round_moves_alike_whether_the_leaver_answered(
+    leader_client: Client, school: School, teacher: User, team: Team
+) -> None:
+    # Otherwise marking someone as left (and putting them back) would tell whether they had
+    # answered: participation is as private as the answers.
+    people = UserFactory.create_batch(4)
+    for person in people:
+        MembershipFactory.create(user=person, school=school, team=team)
+    round_ = open_round(school, threshold=3)
+    items = list(round_.version.items.all())
+    for person in people[:3]:
+        invitation = Invitation.objects.get(round=round_, user=person)
+        write_draft(invitation, {str(item.pk): 3 for item in items})
+        submit_answers(invitation_id=invitation.pk, now=timezone.now())
+
+    def seen() -> str:
+        Round.objects.filter(pk=round_.pk).record_turnout(timezone.now())
+        round_.refresh_from_db()
+        return turnout(round_).label
+
+    before = seen()
+    leave(leader_client, school, people[0])  # answered
+    assert seen() == before
+    leave(leader_client, school, teacher)  # did not answer
+    assert seen() == before
 
 
 def test_a_leaver_gets_no_reminders_from_that_school(
