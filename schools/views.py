@@ -63,7 +63,8 @@ def _people_page(
             school=school, role=Membership.Role.TEACHER
         ).count(),
     }
-    if request.htmx:
+    # Going back to a search htmx no longer holds asks for the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "schools/people.html#people-list", context)
     return render(request, "schools/people.html", context)
 

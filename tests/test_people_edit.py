@@ -446,6 +446,11 @@ def test_searching_finds_people_by_name_or_address_with_or_without_htmx(
     ).content.decode()
     assert "<html" not in page and 'id="people-q"' not in page
     assert "Sara Smit" in page and "Tim Leerkracht" in page and "Sam Vertrokken" in page
+    page = leader_client.get(
+        f"/s/{school.slug}/people/?q=smit",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    ).content.decode()
+    assert "<html" in page and 'value="smit"' in page
     page = leader_client.get(f"/s/{school.slug}/people/?q=niemand").content.decode()
     assert "Niemand gevonden met deze zoekopdracht." in page
     assert 'value="niemand"' in page
