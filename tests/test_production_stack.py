@@ -172,7 +172,9 @@ def test_one_cycle_through_the_browser_on_the_production_stack(
     )
     expect(leader.get_by_test_id("gate-message")).to_be_visible()
     expect(leader.get_by_test_id("results-link")).to_have_count(0)
-    leader.locator(f"form[action$='{round_url.removeprefix(base)}close/'] button").click()
+    leader.get_by_test_id("close-round").click()
+    leader.get_by_label("Yes, close the round now").check()
+    leader.get_by_role("button", name="Close the round").click()
     # The worker opens the ballot box and counts; the page looks again by itself meanwhile.
     leader.get_by_test_id("results-link").click(timeout=60_000)
     expect(leader.get_by_test_id("results")).to_contain_text("Based on 3 respondents")
