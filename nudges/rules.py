@@ -27,7 +27,7 @@ from django.utils import timezone
 from focusgroups.models import Agreement, FocusSession
 from interviews.models import InterviewNote
 from planning.models import Activity, SchoolHoliday, school_year
-from schools.models import Membership, School
+from schools.models import Membership, School, User
 from surveys.models import Answer, Invitation, Item, Round
 from surveys.signals import SCALE, ItemStats, tension_signals
 
@@ -349,19 +349,23 @@ def respondents(scope: Scope) -> list[Want]:
     round, a second two days before it closes, and never more than ``max_respondent_reminders``
     reminders in all per round, counting the reminders the leader already sent (an
     invitation's ``sent_count`` is the first e-mail plus every reminder)."""
-    rows = Invitation.objects.filter(
-        round__school__in=scope.schools,
-        round__opens_at__lte=scope.now,
-        round__closes_at__gt=scope.now,
-        done=False,
-        user__is_active=True,
-    ).values_list(
-        "round_id",
-        "round__school_id",
-        "user_id",
-        "sent_count",
-        "round__opens_at",
-        "round__closes_at",
+    rows = (
+        Invitation.objects.filter(
+            round__school__in=scope.schools,
+            round__opens_at__lte=scope.now,
+            round__closes_at__gt=scope.now,
+            done=False,
+            user__is_active=True,
+        )
+        .of_members()
+        .values_list(
+            "round_id",
+            "round__school_id",
+            "user_id",
+            "sent_count",
+            "round__opens_at",
+            "round__closes_at",
+        )
     )
     wants = []
     for round_id, school_id, user_id, sent_count, opens_at, closes_at in rows:
@@ -466,3 +470,13 @@ def end_reminders_to_answer(
     Nudge.objects.live().filter(
         recipient_id=user_id, rule=Rule.RESPONDENTS, target_id=round_id
     ).delete()
+
+
+def end_nudges_of_leaver(
+    sender: object, *, user: User, school: School, now: datetime, **kwargs: object
+) -> int:
+    """Receiver of ``schools.signals.left_school``: the person's reminders about that school
+    go (the scan would not make them again, as it reads memberships); those about another
+    school where they still work stay. Returns how many were deleted."""
+    _total, per_model = Nudge.objects.live().filter(recipient=user, school=school).delete()
+    return per_model.get(Nudge._meta.label, 0)

@@ -21,6 +21,7 @@ from schools.models import (
     AuditEntry,
     Board,
     BoardDomain,
+    Departure,
     Membership,
     School,
     SignInProvider,
@@ -194,6 +195,23 @@ class MembershipAdmin(PrivateAdmin[Membership]):
     ) -> None:
         super().save_model(request, obj, form, change)
         _withdraw_from_leading(request, obj.user)
+
+
+@admin.register(Departure)
+class DepartureAdmin(PrivateAdmin[Departure]):
+    """Read-only: a teacher leaves, and comes back, on the school's people page
+    (``Departure.leave`` and ``come_back`` keep the membership and the invitations in step)."""
+
+    list_display = ["user", "school", "team", "left_on"]
+    list_filter = ["school"]
+    search_fields = ["user__email", "user__full_name", "school__name"]
+    list_select_related = ["user", "school", "team"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AuditEntry)

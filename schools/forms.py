@@ -3,8 +3,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from allauth.account.models import EmailAddress
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -14,10 +15,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from schools.models import (
     RETENTION_MONTHS_MAX,
     RETENTION_MONTHS_MIN,
+    Departure,
     Membership,
     School,
     Team,
@@ -35,6 +38,14 @@ LEADS_THIS_SCHOOL = _(
     "This address belongs to someone who leads this school (school leader, facilitator or "
     "board), so it cannot be a teacher here: whoever reads the results does not answer the "
     "questionnaire. A leader fills in their own view of each round instead."
+)
+
+
+# A leaver comes back by one click on the list (Departure.come_back), never by being added or
+# imported again: a stale list from the school's administration must not undo a departure.
+LEFT_THIS_SCHOOL = _(
+    "This person has left this school. If they are back, put them back from the list of "
+    "people who left."
 )
 
 
@@ -69,6 +80,22 @@ class TeamForm(forms.ModelForm[Team]):
         return super().save(commit)
 
 
+def tidy_name(value: str) -> str:
+    """A person's name with its spaces tidied; refused when nothing is left."""
+    name = " ".join(value.split())
+    if not name:
+        raise ValidationError(_("Fill in a name."))
+    return name
+
+
+def fields_only(submit: StrOrPromise) -> FormHelper:
+    """crispy's layout for a form whose ``<form>`` tag is in the template."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.add_input(Submit("submit", submit))
+    return helper
+
+
 class TeacherForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"))
@@ -86,15 +113,10 @@ class TeacherForm(forms.Form):
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Add teacher")))
+        self.helper = fields_only(_("Add teacher"))
 
     def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise ValidationError(_("Fill in a name."))
-        return name
+        return tidy_name(self.cleaned_data["full_name"])
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -104,6 +126,8 @@ class TeacherForm(forms.Form):
             raise ValidationError(_("This person is already a teacher at this school."))
         if self.school.leading_people().filter(email=email).exists():
             raise ValidationError(LEADS_THIS_SCHOOL)
+        if Departure.objects.filter(school=self.school, user__email=email).exists():
+            raise ValidationError(LEFT_THIS_SCHOOL)
         return email
 
     def save(self) -> Membership:
@@ -150,6 +174,8 @@ class CsvImport:
     already_there: list[CsvRow] = field(default_factory=list)
     # Lines with the address of someone who leads the school: left out, never a teacher.
     leading: list[CsvRow] = field(default_factory=list)
+    # Lines with someone who left the school: left out (LEFT_THIS_SCHOOL).
+    left: list[CsvRow] = field(default_factory=list)
 
 
 class TeacherCsvForm(forms.Form):
@@ -256,6 +282,7 @@ def parse_teacher_csv(text: str, *, school: School, create_teams: bool) -> CsvIm
         )
     )
     leading = set(school.leading_people().values_list("email", flat=True))
+    left = set(Departure.objects.filter(school=school).values_list("user__email", flat=True))
     seen: dict[str, int] = {}
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
@@ -305,13 +332,103 @@ def parse_teacher_csv(text: str, *, school: School, create_teams: bool) -> CsvIm
         row = CsvRow(line=line, full_name=full_name, email=email, team_name=team_name)
         if email in leading:
             result.leading.append(row)
+        elif email in left:
+            result.left.append(row)
         elif email in existing:
             result.already_there.append(row)
         else:
             result.rows.append(row)
-    if not (result.errors or result.rows or result.already_there or result.leading):
+    if not (result.errors or result.rows or result.already_there or result.leading or result.left):
         result.errors.append(gettext("The file holds no teachers below the column names."))
     return result
+
+
+class PersonForm(forms.Form):
+    """A leader corrects a teacher's name or e-mail address and moves them to another team.
+
+    The name and address are the person's account, which may hold more than this school:
+    the name only changes when the person works at this school alone, and the address (the
+    login) only when, besides, they have never logged in (``User.details_belong_to``). The
+    leader then corrects a typo before first use, and cannot redirect the login of someone
+    whose account already holds their own reflections or pending invitations."""
+
+    full_name = forms.CharField(
+        label=_("Name"), max_length=150, error_messages={"required": _("Fill in a name.")}
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        error_messages={
+            "required": _("Fill in an e-mail address."),
+            "invalid": _("Fill in a valid e-mail address, such as naam@school.nl."),
+        },
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("(no team)"),
+        error_messages={"invalid_choice": _("Choose one of this school's teams.")},
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        user, school = membership.user, cast(School, membership.school)
+        kwargs.setdefault(
+            "initial",
+            {"full_name": user.full_name, "email": user.email, "team": membership.team_id},
+        )
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.fields["team"].queryset = Team.objects.filter(school=school)  # type: ignore[attr-defined]
+        name_ok, email_ok = user.details_belong_to(school)
+        # A disabled field keeps its initial value whatever is posted.
+        if not name_ok:
+            self.fields["full_name"].disabled = True
+            self.fields["full_name"].help_text = _(
+                "This person also works elsewhere in dialoog, so only they can change their "
+                "name (in their profile)."
+            )
+        if not email_ok:
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = _(
+                "Only the helpdesk can change this address: the person has logged in already "
+                "or also works elsewhere in dialoog, and the address is how they log in."
+            )
+        self.helper = fields_only(_("Save"))
+
+    def clean_full_name(self) -> str:
+        return tidy_name(self.cleaned_data["full_name"])
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        user = self.membership.user
+        taken = (
+            User.objects.filter(email=email).exclude(pk=user.pk).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+        )
+        if email != user.email and taken:
+            raise ValidationError(
+                _(
+                    "Someone else in dialoog already logs in with this address. If it is the "
+                    "same person, add them with this address and mark this entry as left."
+                )
+            )
+        return email
+
+    @transaction.atomic
+    def save(self) -> bool:
+        """Save the changes; True when the address changed (the welcome e-mail goes again,
+        to the right address)."""
+        data, user, membership = self.cleaned_data, self.membership.user, self.membership
+        email_changed = data["email"] != user.email
+        user.full_name, user.email = data["full_name"], data["email"]
+        user.save(update_fields=["full_name", "email"])
+        membership.team = data["team"]
+        if email_changed:
+            # allauth also logs in by the addresses it keeps: the old one must not any more.
+            EmailAddress.objects.filter(user=user).delete()
+            membership.invited_at = None
+        membership.save(update_fields=["team", "invited_at"])
+        return email_changed
 
 
 class ProfileForm(forms.ModelForm[User]):
@@ -322,9 +439,7 @@ class ProfileForm(forms.ModelForm[User]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Save")))
+        self.helper = fields_only(_("Save"))
 
 
 class RetentionForm(forms.ModelForm[School]):
@@ -351,9 +466,7 @@ class RetentionForm(forms.ModelForm[School]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Save")))
+        self.helper = fields_only(_("Save"))
 
     def clean_retention_months(self) -> int:
         months = int(self.cleaned_data["retention_months"])

@@ -6,6 +6,7 @@ Tenancy lives here: every school-owned object can be reached only through
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
+from schools.signals import left_school
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -90,6 +93,18 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def is_leader_of(self, school: School) -> bool:
         return School.objects.led_by(self).filter(pk=school.pk).exists()
+
+    def details_belong_to(self, school: School) -> tuple[bool, bool]:
+        """May a leader of ``school`` correct this person's (name, e-mail address)? The name
+        when the person has (had) a role at ``school`` and nowhere else; the address, which is
+        the login, only when besides they have never logged in and are not staff: otherwise
+        the leader could take over an account that holds more than this school's business.
+        A leading role, even at ``school``, is the back office's business."""
+        alone = not (
+            self.memberships.exclude(school=school, role=Membership.Role.TEACHER).exists()
+            or self.departures.exclude(school=school).exists()
+        )
+        return alone, alone and self.last_login is None and not self.is_staff
 
     def is_board_admin(self) -> bool:
         return self.memberships.filter(role=Membership.Role.BOARD_ADMIN).exists()
@@ -377,6 +392,76 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {where}"
 
 
+class Departure(models.Model):
+    """A teacher who left a school: their teacher role there ended on ``left_on``.
+
+    Leaving deletes the ``Membership`` and keeps this row instead, so every path that grants
+    access, counts people or invites them (``SchoolQuerySet``, ``memberships__school`` joins,
+    the navigation, the nudge scan) leaves the person out without a filter to remember.
+    ``Departure.come_back`` turns it back into the membership it was (team, welcome e-mail).
+    What the person did at the school stays: their answers are anonymous and counted where
+    they were, and interviews about them stay the leader's (they point at the person)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="departures"
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, related_name="departures"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    left_on = models.DateField(_("left on"))
+    # Carried over from the membership, so coming back sends no second welcome e-mail.
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+
+    objects = SchoolOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        ordering = ["school", "-left_on", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="departure_once_per_school")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.school} · {self.left_on}"
+
+    @classmethod
+    def leave(cls, membership: Membership, *, on: date, now: datetime) -> Departure:
+        """End a teacher's membership; the caller holds its row lock, so a double click
+        leaves once. Apps above ``schools`` withdraw what the person was invited to
+        (``schools.signals.left_school``), in the same transaction."""
+        assert membership.role == Membership.Role.TEACHER and membership.school is not None
+        departure = cls.objects.create(
+            user=membership.user,
+            school=membership.school,
+            team=membership.team,
+            left_on=on,
+            invited_at=membership.invited_at,
+        )
+        membership.delete()
+        left_school.send(sender=User, user=departure.user, school=departure.school, now=now)
+        return departure
+
+    def come_back(self) -> Membership:
+        membership = Membership.objects.create(
+            user=self.user,
+            school=self.school,
+            role=Membership.Role.TEACHER,
+            team=self.team,
+            invited_at=self.invited_at,
+        )
+        self.delete()
+        return membership
+
+
 class AuditEntry(models.Model):
     """Who opened something private, and when (AVG): interview notes, a prepared difficult
     conversation, a reflection log. Written on reading, so the back office can answer "who has
@@ -386,6 +471,9 @@ class AuditEntry(models.Model):
         INTERVIEW = "interview", _("opened an interview and its notes")
         CONVERSATION = "conversation", _("opened a prepared conversation")
         REFLECTIONS = "reflections", _("opened their reflection log")
+        PERSON_CHANGED = "person_changed", _("changed a teacher's name, e-mail or team")
+        PERSON_LEFT = "person_left", _("marked a teacher as left")
+        PERSON_RETURNED = "person_returned", _("put a teacher who had left back")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -15,7 +15,7 @@ from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
 
-from schools.models import AuditEntry, Membership, User
+from schools.models import AuditEntry, Departure, Membership, User
 
 Export = Callable[[User], list[dict[str, Any]]]
 _sections: dict[str, Export] = {}
@@ -59,6 +59,14 @@ def export_person(user: User) -> dict[str, Any]:
                 "from_provider": a.extra_data,
             }
             for a in SocialAccount.objects.filter(user=user).order_by("pk")
+        ],
+        "schools_left": [
+            {
+                "school": d.school.name,
+                "team": d.team.name if d.team else None,
+                "left_on": when(d.left_on),
+            }
+            for d in Departure.objects.filter(user=user).select_related("school", "team")
         ],
         **{section: export(user) for section, export in _sections.items()},
         "what_i_opened": [

@@ -13,7 +13,7 @@ class SurveysConfig(AppConfig):
         # Each app registers what it holds about a person and what it deletes after the
         # retention period; schools/ calls them without knowing the apps above it.
         from schools import privacy, retention
-        from schools.signals import started_leading
+        from schools.signals import left_school, started_leading
 
         from . import privacy as own
         from . import services
@@ -22,3 +22,4 @@ class SurveysConfig(AppConfig):
         privacy.register_export("questionnaire_invitations", own.invitations)
         retention.register("rounds", purge_rounds)
         started_leading.connect(services.withdraw_invitations, dispatch_uid="surveys")
+        left_school.connect(services.withdraw_invitations_of_leaver, dispatch_uid="surveys")

@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models, transaction
-from django.db.models import OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.manager import MultilingualManager
 
 from interventions.models import Intervention, Theme
-from schools.models import School, SchoolOwnedQuerySet, Team, User
+from schools.models import Membership, School, SchoolOwnedQuerySet, Team, User
 from surveys.sealing import Answers, Sizes, seal, unseal
 
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -562,6 +562,41 @@ class InvitationQuerySet(SchoolOwnedQuerySet):
             round__school__in=School.objects.led_by(user),
         ).delete()
         return per_model.get(Invitation._meta.label, 0)
+
+    def of_members(self) -> InvitationQuerySet:
+        """Invitations whose person still teaches at the round's school. Those of someone
+        who left (``schools.models.Departure``) stay counted in their round, but are not
+        sent, reminded or answered any more (``withdraw_from_leaver``)."""
+        return self.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("user"),
+                    school=OuterRef("round__school"),
+                    role=Membership.Role.TEACHER,
+                )
+            )
+        )
+
+    def withdraw_from_leaver(self, user: User, school: School, now: datetime) -> int:
+        """Withdraw ``user``'s unanswered invitations to ``school``'s rounds that have not
+        closed: they left the school. Returns how many.
+
+        1. A round that has not opened yet invites them no more: nobody has answered it, so
+           the row goes and the count of invited tells nothing.
+        2. A round that is open keeps the row: deleting only the unanswered ones would let
+           the leader read, from the count of invited they see move or not, whether this
+           person had answered (and mark and put back anyone to find out). The row stays
+           counted either way; its link stops working and its draft is deleted, and
+           ``of_members`` keeps it from being sent, reminded or answered.
+        An answer already given stays, counted in its round: it is linked to nobody."""
+        pending = self.filter(user=user, done=False, round__closes_at__gt=now, round__school=school)
+        _total, per_model = pending.filter(round__opens_at__gt=now).delete()
+        opened = list(pending.filter(round__opens_at__lte=now))
+        Draft.objects.filter(invitation__in=opened).delete()
+        for invitation in opened:
+            invitation.new_token()
+            invitation.save(update_fields=["token_hash"])
+        return per_model.get(Invitation._meta.label, 0) + len(opened)
 
 
 class Invitation(models.Model):

@@ -120,7 +120,8 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
     1. lock the round's row (opening the box takes the same lock, so no ballot can enter a
        box that is being opened) and refuse unless it still takes ballots;
     2. claim the invitation: only if it is not done yet (a phone that sends twice gets one
-       claim; the second finds the invitation done);
+       claim; the second finds the invitation done) and its person still teaches at the
+       school (``InvitationQuerySet.of_members``: someone who left answers no more);
     3. refuse, undoing the claim, unless the draft answers every statement of the version;
     4. drop the draft's answers, sealed, into the box as a ``Ballot`` that carries nothing
        but its round; delete the draft and end the teacher's reminders for the round.
@@ -139,8 +140,14 @@ def submit_answers(*, invitation_id: int, now: datetime) -> tuple[list[CopyLine]
         round_ = invitation.round
         if not round_.accepts_ballots(now):
             raise SubmitError("closed")
-        if not Invitation.objects.filter(pk=invitation_id, done=False).update(done=True):
-            raise SubmitError("already_done")
+        if (
+            not Invitation.objects.filter(pk=invitation_id, done=False)
+            .of_members()
+            .update(done=True)
+        ):
+            # Done already, or the person left the school (withdraw_from_leaver).
+            left = not Invitation.objects.filter(pk=invitation_id).of_members().exists()
+            raise SubmitError("closed" if left else "already_done")
         draft = Draft.objects.filter(invitation_id=invitation_id).first()
         answers = draft.answers() if draft is not None else Answers()
         version = round_.version
@@ -164,3 +171,11 @@ def withdraw_invitations(sender: object, *, user: User, now: datetime, **kwargs:
     """Receiver of ``schools.signals.started_leading``: a new leader's unanswered invitations
     go (``InvitationQuerySet.withdraw_from_leading``)."""
     return Invitation.objects.withdraw_from_leading(user, now)
+
+
+def withdraw_invitations_of_leaver(
+    sender: object, *, user: User, school: School, now: datetime, **kwargs: object
+) -> int:
+    """Receiver of ``schools.signals.left_school``: a leaver's unanswered invitations to the
+    school's open rounds go (``InvitationQuerySet.withdraw_from_leaver``)."""
+    return Invitation.objects.withdraw_from_leaver(user, school, now)

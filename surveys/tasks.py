@@ -18,9 +18,11 @@ from surveys.retention import tally_closed
 def send_invitation(invitation_id: int, send_number: int) -> bool:
     """Send the ``send_number``-th link of an invitation. The token is made here, in the
     worker, and only its hash is stored: it never travels through the broker or a log."""
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, sent_count=send_number - 1, done=False
-    ).update(sent_count=F("sent_count") + 1)
+    claimed = (
+        Invitation.objects.filter(pk=invitation_id, sent_count=send_number - 1, done=False)
+        .of_members()
+        .update(sent_count=F("sent_count") + 1)
+    )
     if claimed != 1:
         return False
     invitation = Invitation.objects.select_related("round", "round__school", "user").get(
@@ -57,9 +59,11 @@ def send_invitation(invitation_id: int, send_number: int) -> bool:
 def send_due_invitations() -> int:
     """Rounds that opened since the last run: send the first e-mail to everyone invited."""
     now = timezone.now()
-    due = Invitation.objects.filter(
-        round__in=Round.objects.open(now), sent_count=0, done=False
-    ).values_list("pk", flat=True)
+    due = (
+        Invitation.objects.filter(round__in=Round.objects.open(now), sent_count=0, done=False)
+        .of_members()
+        .values_list("pk", flat=True)
+    )
     count = 0
     for invitation_id in due:
         send_invitation.delay(invitation_id, 1)

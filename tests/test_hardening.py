@@ -394,6 +394,7 @@ def test_the_back_office_exports_one_persons_data_and_nothing_of_others(
         "account",
         "memberships",
         "sign_in_accounts",
+        "schools_left",
         "questionnaire_invitations",
         "interviews_about_me",
         "my_reflections",

@@ -100,6 +100,12 @@ def victim_school(db: None) -> dict[str, Any]:
     )
     for _ in range(4):
         MembershipFactory.create(user=UserFactory.create(), school=school, team=team)
+    from datetime import date as day
+
+    from schools.models import Departure
+
+    leaver = UserFactory.create(email="victim-leaver@a.test")
+    Departure.objects.create(user=leaver, school=school, team=team, left_on=day(2026, 9, 1))
     round_ = open_round(school, team=team, threshold=3)
     from interviews.models import Interview, InterviewNote
 
@@ -178,6 +184,7 @@ def victim_school(db: None) -> dict[str, Any]:
         "note": note,
         "leader": leader,
         "teacher": teacher,
+        "leaver": leaver,
     }
 
 
@@ -216,6 +223,8 @@ def fill(
         "activity_pk": lambda: victim["activity"].pk,
         "answer": lambda: victim["answer"].pk,
         "action": lambda: "done",
+        # A teacher of school A; the one who left it for the URL that puts a leaver back.
+        "user_pk": lambda: victim["leaver" if name == "person_return" else "teacher"].pk,
     }
     if owner is not None:
         values["pk"] = lambda: victim[owner].pk
