@@ -47,7 +47,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import etag, require_GET, require_http_methods, require_POST
 
 from schools.forms import submitted
@@ -95,7 +95,7 @@ class LiveSession(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     # Unique among the open sessions of every kind: chosen under CODE_LOCK (save()), and kept
     # unique per kind by a constraint of that kind as well.
-    code = models.CharField(_lazy("code"), max_length=CODE_LENGTH, editable=False)
+    code = models.CharField(gettext_lazy("code"), max_length=CODE_LENGTH, editable=False)
     current = models.PositiveSmallIntegerField(default=0)
     phase_started_at = models.DateTimeField(null=True, blank=True)
     elapsed_before = models.PositiveIntegerField(default=0)  # seconds run before a pause
@@ -187,7 +187,7 @@ PHONE_KEY = "live_phone"
 
 
 class JoinForm(forms.Form):
-    code = forms.CharField(label=_lazy("Code on the screen"), max_length=20)
+    code = forms.CharField(label=gettext_lazy("Code on the screen"), max_length=20)
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).upper()

@@ -56,3 +56,39 @@ def test_the_compiled_dutch_catalogue_matches_the_po_file() -> None:
             assert compiled.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"]
         else:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+
+
+def test_every_translated_text_is_marked_so_makemessages_finds_it() -> None:
+    """makemessages finds a text only in a call it knows (``_``, ``gettext``, ``gettext_lazy``,
+    ...): a call through another alias is never put in the catalogue, so it stays English on
+    a Dutch page."""
+    import ast
+    from pathlib import Path
+
+    from django.conf import settings
+
+    known = {
+        "_",
+        "gettext",
+        "gettext_lazy",
+        "ngettext",
+        "ngettext_lazy",
+        "pgettext",
+        "pgettext_lazy",
+        "npgettext",
+        "npgettext_lazy",
+        "gettext_noop",
+    }
+    root = Path(settings.BASE_DIR)
+    aliased = []
+    for app in settings.PROJECT_APPS:
+        for path in (root / app).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                    aliased += [
+                        f"{path.relative_to(root)}:{node.lineno} {a.name} as {a.asname}"
+                        for a in node.names
+                        if a.asname and a.asname not in known
+                    ]
+    assert aliased == []
