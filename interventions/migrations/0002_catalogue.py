@@ -6,33 +6,20 @@ happen in the admin, not in the file."""
 
 from pathlib import Path
 
-import yaml
 from django.db import migrations
 
+from schools.datafiles import columns, read
+
 FILE = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
-LANGUAGES = ("nl", "en")
 
 
-def read():
-    with FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def columns(entry, *fields):
-    """A translated text of the file ({"nl": ..., "en": ...}) as the columns <field>_nl and
-    <field>_en; an English text may be left out."""
-    return {
-        f"{field}_{language}": entry[field].get(language, "")
-        for field in fields
-        for language in LANGUAGES
-    }
 
 
 def load(apps, schema_editor):
     Theme = apps.get_model("interventions", "Theme")
     Intervention = apps.get_model("interventions", "Intervention")
     Recommendation = apps.get_model("interventions", "Recommendation")
-    data = read()
+    data = read(FILE)
     themes = {}
     for entry in data["themes"]:
         themes[entry["number"]], _ = Theme.objects.update_or_create(

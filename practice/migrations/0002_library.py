@@ -4,26 +4,13 @@ text was improved."""
 
 from pathlib import Path
 
-import yaml
 from django.db import migrations
 
+from schools.datafiles import columns, read
+
 FILE = Path(__file__).resolve().parent.parent / "data" / "formats.yaml"
-LANGUAGES = ("nl", "en")
 
 
-def read():
-    with FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def columns(entry, *fields):
-    """A translated text of the file ({"nl": ..., "en": ...}) as the columns <field>_nl and
-    <field>_en; an English text, or a whole optional text (a step's prompt), may be left out."""
-    return {
-        f"{field}_{language}": entry.get(field, {}).get(language, "")
-        for field in fields
-        for language in LANGUAGES
-    }
 
 
 def load(apps, schema_editor):
@@ -31,7 +18,7 @@ def load(apps, schema_editor):
     FormatStep = apps.get_model("practice", "FormatStep")
     Intervention = apps.get_model("interventions", "Intervention")
     Recommendation = apps.get_model("interventions", "Recommendation")
-    for entry in read():
+    for entry in read(FILE):
         fmt, _ = Format.objects.update_or_create(
             school=None,
             slug=entry["slug"],
@@ -40,7 +27,7 @@ def load(apps, schema_editor):
                 "minutes": sum(step["minutes"] for step in entry["steps"]),
                 "group_min": entry["group"][0],
                 "group_max": entry["group"][1],
-                **columns(entry, "title", "purpose", "roles", "phrases", "pitfalls"),
+                **columns(entry, "title", "purpose", "roles", "phrases", "pitfalls", optional=True),
             },
         )
         FormatStep.objects.filter(format=fmt).delete()
@@ -49,7 +36,7 @@ def load(apps, schema_editor):
                 format=fmt,
                 order=number,
                 minutes=step["minutes"],
-                **columns(step, "title", "instruction", "prompt"),
+                **columns(step, "title", "instruction", "prompt", optional=True),
             )
             for number, step in enumerate(entry["steps"], start=1)
         )

@@ -7,26 +7,13 @@ so a template that is already there keeps its content."""
 
 from pathlib import Path
 
-import yaml
 from django.db import migrations
 
+from schools.datafiles import columns, read
+
 FILE = Path(__file__).resolve().parent.parent / "data" / "questionnaire.yaml"
-LANGUAGES = ("nl", "en")
 
 
-def read():
-    with FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def columns(entry, *fields):
-    """A translated text of the file ({"nl": ..., "en": ...}) as the columns <field>_nl and
-    <field>_en; an English text may be left out."""
-    return {
-        f"{field}_{language}": entry[field].get(language, "")
-        for field in fields
-        for language in LANGUAGES
-    }
 
 
 def load(apps, schema_editor):
@@ -35,7 +22,7 @@ def load(apps, schema_editor):
     TemplateOpenQuestion = apps.get_model("surveys", "TemplateOpenQuestion")
     Theme = apps.get_model("interventions", "Theme")
     Intervention = apps.get_model("interventions", "Intervention")
-    data = read()
+    data = read(FILE)
 
     template, created = QuestionnaireTemplate.objects.get_or_create(
         name_nl=data["name"]["nl"],
@@ -84,7 +71,7 @@ def unload(apps, schema_editor):
     # A template that has been frozen into a version is kept: rounds and their results point
     # at that version (PROTECT). Going forward again finds it and leaves it as it is.
     QuestionnaireTemplate.objects.filter(
-        name_nl=read()["name"]["nl"], versions__isnull=True
+        name_nl=read(FILE)["name"]["nl"], versions__isnull=True
     ).delete()
 
 
